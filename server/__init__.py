@@ -1,0 +1,98 @@
+"""Shangliang (有事好商量): the Flask application factory."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from server.config import ROOT, finalize, load_config
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build an application; `config` overrides what the environment says."""
+    cfg = finalize(load_config(config))
+    app = Flask(
+        __name__,
+        instance_path=cfg["INSTANCE_PATH"],
+        static_folder=str(ROOT / "static"),
+        static_url_path="/static",
+    )
+    app.config.update(cfg)
+    app.config.update(
+        API_TITLE="Shangliang 有事好商量 API",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api",
+        OPENAPI_JSON_PATH="openapi.json",
+        MAX_CONTENT_LENGTH=cfg.get("MAX_CONTENT_LENGTH", 40 * 1024 * 1024),
+    )
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+
+    from server import models  # noqa: F401 - every table registered before migrations run
+    from server.errors import register_error_handlers
+    from server.extensions import api, db, limiter, migrate, redis_accessor
+    from server.people.access import init_access
+
+    db.init_app(app)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        _tune_sqlite(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True,
+                     compare_type=True)
+    redis_accessor.init_app(app)
+    app.config["RATELIMIT_STORAGE_URI"] = _limits_uri(redis_accessor.url(app))
+    app.config.setdefault("RATELIMIT_KEY_PREFIX", "sl:rl")
+    limiter.init_app(app)
+    api.init_app(app)
+    api.spec.components.security_scheme(
+        "bearer", {"type": "http", "scheme": "bearer",
+                   "description": "staff token (sl_…) or resident token (r.…)"}
+    )
+    api.spec.components.security_scheme(
+        "cookie", {"type": "apiKey", "in": "cookie", "name": "sl_session",
+                   "description": "console session; writes also need X-CSRF-Token"}
+    )
+    init_access(app)
+
+    from server.health import bp as health_bp
+    from server.pages import bp as pages_bp
+    from server.people.routes import blp as auth_blp
+    from server.sites.routes import blp as sites_blp
+
+    api.register_blueprint(auth_blp)
+    api.register_blueprint(sites_blp)
+    app.register_blueprint(health_bp)
+    app.register_blueprint(pages_bp)
+    register_error_handlers(app)
+
+    from server.cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def _limits_uri(redis_url: str) -> str:
+    """Translate a redis-py URL into the `limits` storage URI."""
+    if redis_url.startswith("unix://"):
+        return "redis+unix://" + redis_url[len("unix://"):]
+    return redis_url
+
+
+def _tune_sqlite(app: Flask) -> None:
+    """Turn on WAL, FULL sync (accepted reports and ballots survive power loss) and FKs."""
+    from sqlalchemy import event
+
+    from server.extensions import db
+
+    with app.app_context():
+        engine = db.engine
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=FULL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=10000")
+            cursor.close()

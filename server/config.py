@@ -1,0 +1,80 @@
+"""Configuration: the only module that reads the environment."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _bool(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Build the configuration from the environment, then apply explicit overrides."""
+    env = os.environ
+    instance = Path(env.get("SHANGLIANG_INSTANCE", str(ROOT / "instance"))).resolve()
+    cfg: dict[str, Any] = {
+        "INSTANCE_PATH": str(instance),
+        "SECRET_KEY": env.get("SECRET_KEY", ""),
+        "DATABASE_URL": env.get("DATABASE_URL", ""),
+        "REDIS_URL": env.get("REDIS_URL", ""),
+        "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
+        "WECHAT_APPID": env.get("WECHAT_APPID", ""),
+        "WECHAT_SECRET": env.get("WECHAT_SECRET", ""),
+        "WECHAT_API_BASE": env.get("WECHAT_API_BASE", "https://api.weixin.qq.com").rstrip("/"),
+        "WECHAT_TIMEOUT": float(env.get("WECHAT_TIMEOUT", "5")),
+        "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), False),
+        "LOGIN_MAX_FAILURES": int(env.get("LOGIN_MAX_FAILURES", "5")),
+        "LOGIN_LOCK_MINUTES": int(env.get("LOGIN_LOCK_MINUTES", "15")),
+        "API_TOKEN_DAYS": int(env.get("API_TOKEN_DAYS", "30")),
+        "RESIDENT_TOKEN_DAYS": int(env.get("RESIDENT_TOKEN_DAYS", "365")),
+        "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),
+        "CJK_FONT_PATH": env.get("CJK_FONT_PATH", ""),
+        "TESTING": False,
+    }
+    if overrides:
+        cfg.update(overrides)
+    return cfg
+
+
+def finalize(cfg: dict[str, Any]) -> dict[str, Any]:
+    """Derive settings that depend on others (database URL, secret key file)."""
+    instance = Path(cfg["INSTANCE_PATH"])
+    instance.mkdir(parents=True, exist_ok=True)
+    if not cfg.get("DATABASE_URL"):
+        cfg["DATABASE_URL"] = f"sqlite:///{instance / 'shangliang.db'}"
+    url: str = cfg["DATABASE_URL"]
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        # psycopg 3 is the driver we ship; the plain scheme would ask for psycopg2.
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    cfg["SQLALCHEMY_DATABASE_URI"] = url
+    cfg.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+    if url.startswith("postgresql"):
+        cfg["SQLALCHEMY_ENGINE_OPTIONS"].setdefault("pool_pre_ping", True)
+    if not cfg.get("SECRET_KEY"):
+        cfg["SECRET_KEY"] = _instance_secret(instance)
+    cfg.setdefault("MEDIA_PATH", str(instance / "media"))
+    cfg["SESSION_COOKIE_HTTPONLY"] = True
+    cfg["SESSION_COOKIE_SAMESITE"] = "Lax"
+    cfg["SESSION_COOKIE_NAME"] = "sl_session"
+    cfg["JSON_AS_ASCII"] = False
+    return cfg
+
+
+def _instance_secret(instance: Path) -> str:
+    """Keep a random secret in the instance folder so restarts keep sessions valid."""
+    path = instance / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    import secrets
+
+    key = secrets.token_hex(32)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key

@@ -1,0 +1,101 @@
+"""Unbound extension singletons; create_app binds them to an application."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import redis
+from flask import Flask, current_app
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_migrate import Migrate
+from flask_smorest import Api
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import MetaData
+from sqlalchemy.orm import DeclarativeBase
+
+from server.embedded_redis import EmbeddedRedis
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+db = SQLAlchemy(model_class=Base)
+migrate = Migrate()
+
+
+class ShangliangApi(Api):
+    """flask-smorest's Api documenting our one error shape."""
+
+    from server.common.schemas import ErrorSchema as ERROR_SCHEMA  # noqa: N811
+
+
+api = ShangliangApi()
+limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
+
+
+class RedisAccessor:
+    """Hand out one redis-py client per app; start the embedded server if REDIS_URL is unset."""
+
+    def init_app(self, app: Flask) -> None:
+        app.extensions["sl_redis"] = {"client": None, "embedded": None, "lock": threading.Lock()}
+
+    def url(self, app: Flask) -> str:
+        """Return the Redis URL for the app, starting the embedded server if needed."""
+        state = app.extensions["sl_redis"]
+        configured: str = app.config.get("REDIS_URL") or ""
+        if configured:
+            return configured
+        with state["lock"]:
+            if state["embedded"] is None:
+                server = EmbeddedRedis(app.config["INSTANCE_PATH"] + "/redis")
+                server.start()
+                state["embedded"] = server
+            return state["embedded"].url
+
+    def client(self, app: Flask) -> redis.Redis:
+        """Return the app's client, built on first use."""
+        state = app.extensions["sl_redis"]
+        client = state["client"]
+        if client is None:
+            url = self.url(app)
+            with state["lock"]:
+                if state["client"] is None:
+                    state["client"] = redis.Redis.from_url(
+                        url,
+                        decode_responses=True,
+                        socket_timeout=app.config.get("REDIS_SOCKET_TIMEOUT", 2.0),
+                        socket_connect_timeout=app.config.get("REDIS_CONNECT_TIMEOUT", 1.0),
+                        health_check_interval=30,
+                        max_connections=app.config.get("REDIS_MAX_CONNECTIONS", 1000),
+                    )
+                client = state["client"]
+        return client
+
+    def close(self, app: Flask) -> None:
+        """Close the client and stop an embedded server this app started."""
+        state = app.extensions.get("sl_redis") or {}
+        if state.get("client") is not None:
+            state["client"].close()
+            state["client"] = None
+        if state.get("embedded") is not None:
+            state["embedded"].stop()
+            state["embedded"] = None
+
+
+redis_accessor = RedisAccessor()
+
+
+def get_redis(app: Any = None) -> redis.Redis:
+    """Return the Redis client of the current (or given) app."""
+    return redis_accessor.client(app or current_app._get_current_object())

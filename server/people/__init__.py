@@ -1,0 +1,1 @@
+"""Staff accounts, roles and scopes, residents, and how each of them signs in."""

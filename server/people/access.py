@@ -1,0 +1,196 @@
+"""Who is calling, and what they may see: identity per request, role checks, scopes."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import Flask, g, request, session
+from sqlalchemy import ColumnElement, false, or_, select, true
+
+from server.errors import Forbidden, Unauthorized
+from server.extensions import db
+from server.people.models import Resident, User
+from server.people.services import (
+    RESIDENT_TOKEN_PREFIX,
+    STAFF_TOKEN_PREFIX,
+    resident_for_token,
+    user_for_api_token,
+)
+from server.sites.models import Site, Unit
+
+F = TypeVar("F", bound=Callable[..., Any])
+UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+CSRF_HEADER = "X-CSRF-Token"
+
+
+@dataclass
+class Identity:
+    user: User | None = None
+    resident: Resident | None = None
+    via: str = "none"  # cookie | bearer | none
+
+
+def current_identity() -> Identity:
+    """Return the identity loaded for this request."""
+    identity = g.get("identity")
+    if identity is None:
+        identity = _load_identity()
+        g.identity = identity
+    return identity
+
+
+def _load_identity() -> Identity:
+    header = request.headers.get("Authorization", "")
+    if header.lower().startswith("bearer "):
+        token = header[7:].strip()
+        if token.startswith(STAFF_TOKEN_PREFIX):
+            user = user_for_api_token(token)
+            if user is None:
+                raise Unauthorized("登录已失效，请重新登录", code="invalid_token")
+            return Identity(user=user, via="bearer")
+        if token.startswith(RESIDENT_TOKEN_PREFIX):
+            resident = resident_for_token(token)
+            if resident is None:
+                raise Unauthorized("身份已失效，请重新打开页面", code="invalid_token")
+            return Identity(resident=resident, via="bearer")
+        raise Unauthorized("无法识别的身份令牌", code="invalid_token")
+    user_id = session.get("uid")
+    if user_id is not None:
+        user = db.session.get(User, user_id)
+        if user is not None and user.active:
+            return Identity(user=user, via="cookie")
+    return Identity()
+
+
+def csrf_token() -> str:
+    """Return this session's CSRF token, creating it on first use."""
+    token = session.get("csrf")
+    if not token:
+        token = secrets.token_urlsafe(24)
+        session["csrf"] = token
+    return token
+
+
+def _check_csrf() -> None:
+    """Cookie-authenticated writes must echo the session's CSRF token in a header."""
+    if request.method not in UNSAFE_METHODS or "uid" not in session:
+        return
+    if request.endpoint == "auth.login":
+        # Signing in again replaces the session; there is nothing to forge.
+        return
+    if request.headers.get("Authorization", "").lower().startswith("bearer "):
+        return
+    sent = request.headers.get(CSRF_HEADER, "")
+    expected = session.get("csrf", "")
+    if not expected or not secrets.compare_digest(sent, expected):
+        raise Forbidden("页面已过期，请刷新后重试", code="csrf_failed")
+
+
+def init_access(app: Flask) -> None:
+    """Forget any identity from an earlier request, then check CSRF on each request."""
+    app.before_request(_forget_identity)
+    app.before_request(_check_csrf)
+
+
+def _forget_identity() -> None:
+    g.pop("identity", None)
+
+
+def staff_required(*roles: str) -> Callable[[F], F]:
+    """Require a signed-in staff user holding one of the roles (any role if none given)."""
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            require_staff(*roles)
+            return view(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorator
+
+
+def require_staff(*roles: str) -> User:
+    """Return the staff user, or raise 401 (nobody) / 403 (a resident or a missing role)."""
+    identity = current_identity()
+    if identity.user is None:
+        if identity.resident is not None:
+            raise Forbidden("此功能仅限工作人员使用", code="staff_only")
+        raise Unauthorized()
+    if roles and not (identity.user.roles & set(roles)):
+        raise Forbidden()
+    return identity.user
+
+
+def require_resident() -> Resident:
+    """Return the calling resident, or raise 401."""
+    identity = current_identity()
+    if identity.resident is None:
+        raise Unauthorized("请先打开扫码页面获取身份", code="resident_required")
+    return identity.resident
+
+
+def resident_required(view: F) -> F:
+    """Require a resident token."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        require_resident()
+        return view(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+# ---- scopes -----------------------------------------------------------------------------
+
+
+def _grants(user: User, roles: Iterable[str] | None) -> list[Any]:
+    wanted = set(roles) if roles else None
+    return [grant for grant in user.grants if wanted is None or grant.role in wanted]
+
+
+def can_access_site(user: User, site: Site, roles: Iterable[str] | None = None) -> bool:
+    """Tell whether one of the user's grants (of the given roles) covers the site."""
+    for grant in _grants(user, roles):
+        if grant.unit_id is None and grant.site_id is None and grant.department_id is None:
+            return True
+        if grant.site_id is not None and grant.site_id == site.id:
+            return True
+        if grant.unit is not None and site.unit.path.startswith(grant.unit.path):
+            return True
+    return False
+
+
+def can_access_unit(user: User, unit: Unit, roles: Iterable[str] | None = None) -> bool:
+    """Tell whether one of the user's grants covers the whole unit subtree."""
+    for grant in _grants(user, roles):
+        if grant.unit_id is None and grant.site_id is None and grant.department_id is None:
+            return True
+        if grant.unit is not None and unit.path.startswith(grant.unit.path):
+            return True
+    return False
+
+
+def ensure_site_access(user: User, site: Site, roles: Iterable[str] | None = None) -> None:
+    """Raise 403 unless the user's scope covers the site."""
+    if not can_access_site(user, site, roles):
+        raise Forbidden("该点位不在您的管辖范围内", code="out_of_scope")
+
+
+def site_scope_filter(user: User, roles: Iterable[str] | None = None) -> ColumnElement[bool]:
+    """Return a SQL condition on Site (joined to Unit) limiting rows to the user's scope."""
+    conditions: list[ColumnElement[bool]] = []
+    for grant in _grants(user, roles):
+        if grant.unit_id is None and grant.site_id is None and grant.department_id is None:
+            return true()
+        if grant.site_id is not None:
+            conditions.append(Site.id == grant.site_id)
+        if grant.unit is not None:
+            conditions.append(
+                Site.unit_id.in_(select(Unit.id).where(Unit.path.startswith(grant.unit.path)))
+            )
+    return or_(*conditions) if conditions else false()

@@ -1,0 +1,171 @@
+"""Sign-in rules: passwords and lockout, API tokens, resident tokens, WeChat login."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import select
+
+from server.common.models import utcnow
+from server.errors import DomainError, Unauthorized, ValidationFailed
+from server.extensions import db, get_redis
+from server.people.models import ROLES, ApiToken, Grant, Resident, User
+from server.wechat import WeChatClient
+
+_hasher = PasswordHasher()
+# Verified against when the username is unknown, so both paths cost the same time.
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+STAFF_TOKEN_PREFIX = "sl_"
+RESIDENT_TOKEN_PREFIX = "r."
+
+
+class InvalidCredentials(Unauthorized):
+    code, message = "invalid_credentials", "用户名或密码错误"
+
+
+class AccountLocked(DomainError):
+    status, code, message = 423, "account_locked", "登录失败次数过多，账号已暂时锁定"
+
+
+def hash_password(password: str) -> str:
+    """Hash a password with Argon2id."""
+    if len(password) < 8:
+        raise ValidationFailed(errors={"password": ["密码至少 8 位"]})
+    return _hasher.hash(password)
+
+
+def create_user(
+    username: str, password: str, display_name: str, grants: list[dict[str, int | str | None]]
+) -> User:
+    """Create a staff user with role grants (each: role plus optional unit/department/site)."""
+    for grant in grants:
+        if grant["role"] not in ROLES:
+            raise ValidationFailed(errors={"role": [f"未知角色：{grant['role']}"]})
+    user = User(username=username, display_name=display_name,
+                password_hash=hash_password(password))
+    user.grants = [Grant(role=str(g["role"]), unit_id=g.get("unit_id"),
+                         department_id=g.get("department_id"), site_id=g.get("site_id"))
+                   for g in grants]
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def authenticate(username: str, password: str, now: datetime | None = None) -> User:
+    """Check a username and password, counting failures and locking the account."""
+    now = now or utcnow()
+    cfg = current_app.config
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None or not user.active:
+        _verify(_DUMMY_HASH, password)
+        raise InvalidCredentials()
+    if user.locked_until and user.locked_until > now:
+        minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
+        raise AccountLocked(f"登录失败次数过多，账号已锁定，请 {minutes} 分钟后再试",
+                            errors={"locked_until": user.locked_until.isoformat()})
+    if not _verify(user.password_hash, password):
+        user.failed_logins += 1
+        if user.failed_logins >= cfg["LOGIN_MAX_FAILURES"]:
+            user.failed_logins = 0
+            user.locked_until = now + timedelta(minutes=cfg["LOGIN_LOCK_MINUTES"])
+            db.session.commit()
+            raise AccountLocked(
+                f"登录失败次数过多，账号已锁定 {cfg['LOGIN_LOCK_MINUTES']} 分钟"
+            )
+        db.session.commit()
+        raise InvalidCredentials()
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = now
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    db.session.commit()
+    return user
+
+
+def _verify(hashed: str, password: str) -> bool:
+    try:
+        return _hasher.verify(hashed, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_api_token(user: User, name: str = "") -> tuple[str, ApiToken]:
+    """Create a bearer token for an API client; the plain token is returned only once."""
+    plain = STAFF_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    row = ApiToken(user_id=user.id, token_hash=_token_digest(plain), name=name,
+                   expires_at=utcnow() + timedelta(days=current_app.config["API_TOKEN_DAYS"]))
+    db.session.add(row)
+    db.session.commit()
+    return plain, row
+
+
+def user_for_api_token(plain: str) -> User | None:
+    """Return the active user a bearer token belongs to, or None."""
+    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_digest(plain)))
+    if row is None or row.revoked or row.expires_at <= utcnow() or not row.user.active:
+        return None
+    return row.user
+
+
+def _resident_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="resident-token")
+
+
+def resident_token(resident: Resident) -> str:
+    """Sign a token that identifies a resident (no personal data inside)."""
+    return RESIDENT_TOKEN_PREFIX + str(_resident_serializer().dumps({"rid": resident.id}))
+
+
+def resident_for_token(token: str) -> Resident | None:
+    """Return the resident a signed token names, or None if it is forged or expired."""
+    if not token.startswith(RESIDENT_TOKEN_PREFIX):
+        return None
+    max_age = current_app.config["RESIDENT_TOKEN_DAYS"] * 86400
+    try:
+        data = _resident_serializer().loads(token[len(RESIDENT_TOKEN_PREFIX):], max_age=max_age)
+    except (BadSignature, SignatureExpired):
+        return None
+    return db.session.get(Resident, int(data.get("rid", 0)))
+
+
+def wechat_client() -> WeChatClient:
+    """Build the WeChat client from configuration, caching its access token in Redis."""
+    cfg = current_app.config
+    return WeChatClient(cfg["WECHAT_API_BASE"], cfg["WECHAT_APPID"], cfg["WECHAT_SECRET"],
+                        timeout=cfg["WECHAT_TIMEOUT"], token_cache=get_redis())
+
+
+def login_with_wechat(code: str) -> tuple[Resident, str]:
+    """Exchange a wx.login code for a resident and our own token."""
+    session = wechat_client().code2session(code)
+    appid = current_app.config["WECHAT_APPID"]
+    resident = db.session.scalar(
+        select(Resident).where(Resident.appid == appid, Resident.openid == session.openid)
+    )
+    if resident is None:
+        resident = Resident(kind="wechat", appid=appid, openid=session.openid,
+                            unionid=session.unionid)
+        db.session.add(resident)
+    resident.last_seen_at = utcnow()
+    db.session.commit()
+    return resident, resident_token(resident)
+
+
+def create_guest() -> tuple[Resident, str]:
+    """Create a browser-only resident and its signed device token."""
+    resident = Resident(kind="guest", last_seen_at=utcnow())
+    db.session.add(resident)
+    db.session.commit()
+    return resident, resident_token(resident)

@@ -1,0 +1,1 @@
+"""Units (the district tree), circles, departments and consultation sites."""

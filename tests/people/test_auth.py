@@ -1,0 +1,142 @@
+"""Staff sign-in, lockout, tokens, CSRF; resident WeChat and guest sign-in."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from server.common.models import utcnow
+from server.extensions import db
+from server.people import services
+from tests.factories import PASSWORD, bearer, login, make_district, make_resident, make_user
+
+
+def test_login_with_right_password_opens_a_session(client):
+    user = make_user("admin")
+    response = client.post("/api/v1/auth/login",
+                           json={"username": user.username, "password": PASSWORD})
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["user"]["roles"] == ["admin"] and body["csrf_token"]
+    assert client.get("/api/v1/auth/me").get_json()["user"]["username"] == user.username
+
+
+def test_wrong_password_and_unknown_user_get_the_same_401(client):
+    user = make_user("admin")
+    wrong = client.post("/api/v1/auth/login",
+                        json={"username": user.username, "password": "nope-nope"})
+    unknown = client.post("/api/v1/auth/login",
+                          json={"username": "nobody", "password": "nope-nope"})
+    for response in (wrong, unknown):
+        assert response.status_code == 401
+        assert response.get_json() == {"code": "invalid_credentials", "status": 401,
+                                       "message": "用户名或密码错误", "errors": {}}
+    assert client.get("/api/v1/auth/me").status_code == 401
+
+
+def test_account_locks_after_repeated_failures_even_for_the_right_password(client, app):
+    user = make_user("dispatcher")
+    limit = app.config["LOGIN_MAX_FAILURES"]
+    codes = [client.post("/api/v1/auth/login",
+                         json={"username": user.username, "password": "bad-password"}).status_code
+             for _ in range(limit)]
+    assert codes == [401] * (limit - 1) + [423]
+    locked = client.post("/api/v1/auth/login",
+                         json={"username": user.username, "password": PASSWORD})
+    assert locked.status_code == 423
+    assert locked.get_json()["code"] == "account_locked"
+    assert "锁定" in locked.get_json()["message"]
+
+
+def test_lock_expires(app):
+    user = make_user("dispatcher")
+    user.locked_until = utcnow() + timedelta(minutes=15)
+    db.session.commit()
+    later = utcnow() + timedelta(minutes=16)
+    assert services.authenticate(user.username, PASSWORD, now=later).id == user.id
+
+
+def test_bearer_token_for_api_clients(client):
+    user = make_user("supervisor")
+    response = client.post("/api/v1/auth/tokens", json={"username": user.username,
+                                                       "password": PASSWORD, "name": "报表"})
+    assert response.status_code == 201
+    token = response.get_json()["token"]
+    assert token.startswith("sl_")
+    other = client.application.test_client()
+    assert other.get("/api/v1/auth/me", headers=bearer(token)).status_code == 200
+    assert other.get("/api/v1/auth/me", headers=bearer(token + "x")).status_code == 401
+
+
+def test_cookie_writes_need_the_csrf_token(client):
+    district = make_district()
+    user = make_user("admin")
+    csrf = login(client, user)
+    body = {"name": "新点位", "unit_id": district.village_a.id}
+    refused = client.post("/api/v1/sites", json=body)
+    assert refused.status_code == 403 and refused.get_json()["code"] == "csrf_failed"
+    accepted = client.post("/api/v1/sites", json=body, headers={"X-CSRF-Token": csrf})
+    assert accepted.status_code == 201, accepted.get_json()
+
+
+def test_resident_token_is_refused_on_staff_endpoints(client):
+    make_district()
+    _resident, token = make_resident()
+    for path in ("/api/v1/sites", "/api/v1/auth/me", "/api/v1/units"):
+        response = client.get(path, headers=bearer(token))
+        assert response.status_code == 403, path
+        assert response.get_json()["code"] == "staff_only"
+
+
+def test_no_identity_is_401_and_forged_token_is_401(client):
+    assert client.get("/api/v1/sites").status_code == 401
+    assert client.get("/api/v1/residents/me", headers=bearer("r.forged")).status_code == 401
+    assert client.get("/api/v1/residents/me", headers=bearer("garbage")).status_code == 401
+
+
+def test_guest_token_identifies_a_browser_resident(client):
+    response = client.post("/api/v1/auth/guest")
+    assert response.status_code == 201
+    body = response.get_json()
+    assert body["kind"] == "guest" and body["token"].startswith("r.")
+    me = client.get("/api/v1/residents/me", headers=bearer(body["token"]))
+    assert me.get_json()["id"] == body["resident_id"]
+
+
+def test_wechat_login_exchanges_the_code_and_never_returns_session_key(client, wechat):
+    first = client.post("/api/v1/auth/wechat", json={"code": "zhang:1"})
+    again = client.post("/api/v1/auth/wechat", json={"code": "zhang:2"})
+    other = client.post("/api/v1/auth/wechat", json={"code": "li:1"})
+    assert first.status_code == 200, first.get_json()
+    assert "session_key" not in first.get_data(as_text=True)
+    assert first.get_json()["resident_id"] == again.get_json()["resident_id"]
+    assert other.get_json()["resident_id"] != first.get_json()["resident_id"]
+    assert [c["js_code"] for c in wechat.calls] == ["zhang:1", "zhang:2", "li:1"]
+
+
+def test_wechat_errors_are_clear_4xx_or_503(client, wechat):
+    cases = {"invalid-code": (400, "wechat_code_invalid"),
+             "rate-limited": (429, "wechat_rate_limited"),
+             "busy": (503, "wechat_busy")}
+    for code, (status, our_code) in cases.items():
+        response = client.post("/api/v1/auth/wechat", json={"code": code})
+        body = response.get_json()
+        assert response.status_code == status, body
+        assert body["code"] == our_code and body["status"] == status
+        assert body["message"] and body["errors"]["errcode"]
+
+
+def test_unknown_fields_are_422_in_the_error_shape(client):
+    response = client.post("/api/v1/auth/login",
+                           json={"username": "a", "password": "b", "role": "admin"})
+    assert response.status_code == 422
+    body = response.get_json()
+    assert body["code"] == "validation_failed" and body["status"] == 422
+    assert body["errors"] == {"role": ["不允许的字段"]}
+
+
+def test_rate_limit_on_guest_tokens(client):
+    statuses = [client.post("/api/v1/auth/guest").status_code for _ in range(31)]
+    assert statuses[:30] == [201] * 30
+    assert statuses[30] == 429
+    limited = client.post("/api/v1/auth/guest")
+    assert limited.get_json()["code"] == "rate_limited"
