@@ -8,6 +8,11 @@ from flask import Flask
 
 from server.config import ROOT, finalize, load_config
 
+# Each domain package has routes.py (an API blueprint `blp`); some also serve pages.
+DOMAINS = ("people", "sites", "intake", "dispatch", "meetings", "evaluation", "supervision",
+           "notify")
+PAGE_DOMAINS = ("intake", "dispatch", "meetings", "evaluation", "supervision")
+
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build an application; `config` overrides what the environment says."""
@@ -55,13 +60,16 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     init_access(app)
 
+    import importlib
+
     from server.health import bp as health_bp
     from server.pages import bp as pages_bp
-    from server.people.routes import blp as auth_blp
-    from server.sites.routes import blp as sites_blp
 
-    api.register_blueprint(auth_blp)
-    api.register_blueprint(sites_blp)
+    for domain in DOMAINS:
+        routes = importlib.import_module(f"server.{domain}.routes")
+        api.register_blueprint(routes.blp)
+        if domain in PAGE_DOMAINS:
+            app.register_blueprint(importlib.import_module(f"server.{domain}.pages").bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(pages_bp)
     register_error_handlers(app)

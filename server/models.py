@@ -1,6 +1,16 @@
 """Import every domain's models so metadata (and Alembic) sees all tables."""
 
+from server.dispatch import models as dispatch_models
+from server.evaluation import models as evaluation_models
+from server.intake.models import Category, Opinion, OpinionEvent
+from server.meetings import models as meetings_models
+from server.notify import models as notify_models
 from server.people.models import ApiToken, Grant, Resident, User
 from server.sites.models import Circle, Department, Site, Unit
+from server.supervision import models as supervision_models
 
-__all__ = ["ApiToken", "Circle", "Department", "Grant", "Resident", "Site", "Unit", "User"]
+__all__ = [
+    "ApiToken", "Category", "Circle", "Department", "Grant", "Opinion", "OpinionEvent",
+    "Resident", "Site", "Unit", "User", "dispatch_models", "evaluation_models",
+    "meetings_models", "notify_models", "supervision_models",
+]

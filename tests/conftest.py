@@ -92,7 +92,7 @@ def app(
 
     with application.app_context():
         _reset_schema(db)
-        upgrade(directory=str(ROOT / "migrations"))
+        upgrade(directory=str(ROOT / "migrations"), revision="heads")
     yield application
     with application.app_context():
         db.session.remove()

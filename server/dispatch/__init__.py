@@ -1,0 +1,1 @@
+"""Assignment and dispatch (指派调度): the case workflow and deadlines."""

@@ -1,0 +1,1 @@
+"""Situation collection (情况收集): residents report problems and opinions."""

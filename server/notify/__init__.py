@@ -1,0 +1,1 @@
+"""Notifications: an outbox with retries, delivered through WeChat and the site pages."""

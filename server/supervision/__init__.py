@@ -1,0 +1,1 @@
+"""Guidance and supervision (指导督查): warnings, orders, scores, audit."""
