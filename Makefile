@@ -19,3 +19,13 @@ openapi:
 
 migrate:
 	@.venv/bin/flask --app server db upgrade
+
+# One A4 poster (黄庄村) as PNG and the whole district's posters as one PDF, from the demo
+# data in the instance database (migrated and seeded first if it is empty).
+.PHONY: posters
+posters:
+	@./scripts/bootstrap.sh
+	@.venv/bin/flask --app server db upgrade heads
+	@.venv/bin/flask --app server seed-demo
+	@.venv/bin/flask --app server posters --unit-code YD01001 --size A4 -o out/poster-A4.png
+	@.venv/bin/flask --app server posters --unit-code YD --size A4 -o out/district-posters.pdf

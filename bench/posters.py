@@ -1,6 +1,9 @@
 """Benchmark the poster batch: our vector PDF against a PDF of 300 dpi poster images.
 
-    python bench/posters.py [--quick] [--sites N] [--json specs.json]
+    python bench/posters.py [--quick] [--sites N | --json specs.json | --from-demo]
+
+--from-demo seeds the demo district (server.demo) into a temporary SQLite database and
+benches the posters of all its active sites, built by the app's own poster service.
 
 Each side runs in its own fresh Python process so its peak RSS
 (resource.getrusage(RUSAGE_SELF).ru_maxrss, interpreter and imports included) and its
@@ -68,6 +71,32 @@ def synthetic_specs(n: int, seed: int = 20240) -> list[dict[str, Any]]:
     return specs
 
 
+def demo_specs() -> list[dict[str, Any]]:
+    """Return the poster specs of every active demo site, as the app builds them."""
+    from dataclasses import asdict
+
+    from server import create_app
+    from server.demo import seed_demo
+    from server.extensions import db, redis_accessor
+    from server.sites.models import Unit
+    from server.sites.posters import unit_specs
+
+    with tempfile.TemporaryDirectory(prefix="sl-bench-") as tmp:
+        app = create_app({"INSTANCE_PATH": tmp, "DATABASE_URL": f"sqlite:///{tmp}/bench.db",
+                          "PUBLIC_BASE_URL": BASE_URL, "SECRET_KEY": "bench"})
+        try:
+            with app.app_context():
+                db.create_all()
+                seed_demo()
+                district = db.session.query(Unit).filter(Unit.parent_id.is_(None)).one()
+                specs = [asdict(spec) for spec in unit_specs(district)]
+                db.session.remove()
+                db.engine.dispose()
+        finally:
+            redis_accessor.close(app)  # create_app started an embedded Redis
+    return specs
+
+
 def _peak_rss_mb() -> float:
     # ru_maxrss is in KiB on Linux (bytes on macOS).
     scale = 1 if sys.platform == "darwin" else 1024
@@ -128,6 +157,8 @@ def main(argv: list[str] | None = None) -> int:
                    help=f"baseline on {QUICK_BASELINE_PAGES} pages only, extrapolated")
     p.add_argument("--sites", type=int, default=265, help="synthetic sites (default 265)")
     p.add_argument("--json", help="bench these PosterSpec dicts instead of synthetic sites")
+    p.add_argument("--from-demo", action="store_true",
+                   help="bench all sites of the demo district (seeded into a temp SQLite)")
     p.add_argument("--worker", choices=["ours", "baseline"], help=argparse.SUPPRESS)
     p.add_argument("--specs-file", help=argparse.SUPPRESS)
     p.add_argument("--pages", type=int, default=0, help=argparse.SUPPRESS)
@@ -140,7 +171,12 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(_worker_baseline(args.specs_file, args.pages)))
         return 0
 
-    if args.json:
+    if args.json and args.from_demo:
+        p.error("--json and --from-demo exclude each other")
+    if args.from_demo:
+        specs = demo_specs()
+        source = "demo district (all active sites)"
+    elif args.json:
         specs = json.loads(Path(args.json).read_text(encoding="utf-8"))
         source = args.json
     else:

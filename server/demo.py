@@ -181,6 +181,10 @@ def seed_demo(seed: int = 2026) -> list[DemoAccount]:
         create_user(username, DEMO_PASSWORD, display, [{"role": role, **scope}])
         result.append(DemoAccount(username, role, label))
     db.session.commit()
+    from server.dispatch.demo import seed_dispatch_demo
+
+    # Categories, routing, reply templates and a few cases in several states.
+    seed_dispatch_demo()
     return result
 
 

@@ -2,6 +2,57 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from flask import Response
 from flask_smorest import Blueprint
 
+from server.evaluation import services
+from server.evaluation.schemas import (
+    DashboardSchema,
+    HotTopicsSchema,
+    PeriodArgsSchema,
+    ReportArgsSchema,
+    TopicArgsSchema,
+    UnitItemSchema,
+)
+from server.people.access import require_staff
+
 blp = Blueprint("evaluation", __name__, url_prefix="/api/v1", description="评价研判")
+
+
+@blp.route("/evaluation/dashboard")
+@blp.arguments(PeriodArgsSchema, location="query")
+@blp.response(200, DashboardSchema)
+def dashboard(args: dict[str, Any]) -> dict[str, Any]:
+    """Return the four highs, counters, children, heat table and trend of a unit."""
+    return services.dashboard_for(require_staff(*services.VIEWER_ROLES), args)
+
+
+@blp.route("/evaluation/units")
+@blp.response(200, UnitItemSchema(many=True))
+def units() -> list[dict[str, Any]]:
+    """List the units the caller may open on the dashboard."""
+    return services.units_for(require_staff(*services.VIEWER_ROLES))
+
+
+@blp.route("/evaluation/hot-topics")
+@blp.arguments(TopicArgsSchema, location="query")
+@blp.response(200, HotTopicsSchema)
+def hot_topics(args: dict[str, Any]) -> dict[str, Any]:
+    """Return keywords and clusters of similar opinions, with weekly counts."""
+    return services.hot_topics_for(require_staff(*services.VIEWER_ROLES), args)
+
+
+@blp.route("/evaluation/report")
+@blp.arguments(ReportArgsSchema, location="query")
+@blp.response(200, content_type="application/octet-stream",
+              description="XLSX workbook (one sheet per view) or PDF briefing (专报)")
+def report(args: dict[str, Any]) -> Response:
+    """Download the monthly workbook (format=xlsx) or the printable briefing (format=pdf)."""
+    from server.evaluation.reports import report_for
+
+    data, mimetype, filename = report_for(require_staff(*services.VIEWER_ROLES), args)
+    response = Response(data, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}"
+    return response

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, event
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.common.models import UTCDateTime, utcnow
@@ -59,6 +59,8 @@ class Opinion(db.Model):
     kind: Mapped[str] = mapped_column(String(16), default="suggestion")
     text: Mapped[str] = mapped_column(Text)
     phone: Mapped[str | None] = mapped_column(String(32))
+    # Added by intake (0003): the name a staff member wrote down when entering on behalf.
+    contact_name: Mapped[str | None] = mapped_column(String(32))
     anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
     resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id"), index=True)
     entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -113,3 +115,74 @@ def _no_update(*_args: object) -> None:
 @event.listens_for(OpinionEvent, "before_delete")
 def _no_delete(*_args: object) -> None:
     raise HistoryIsAppendOnly("opinion events are append-only")
+
+
+# ---- intake's own tables (migration 0003) --------------------------------------------------
+
+
+class OpinionPhoto(db.Model):
+    """A photo a resident (or staff entering on behalf) uploaded, re-encoded, stored by hash."""
+
+    __tablename__ = "opinion_photos"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Unattached until the report that uses it is submitted.
+    opinion_id: Mapped[int | None] = mapped_column(ForeignKey("opinions.id"), index=True)
+    resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    thumb_sha256: Mapped[str] = mapped_column(String(64))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    size: Mapped[int] = mapped_column(Integer)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class OpinionSupport(db.Model):
+    """A resident saying "我也遇到了" (+1) on someone else's open report."""
+
+    __tablename__ = "opinion_supports"
+    __table_args__ = (UniqueConstraint("opinion_id", "resident_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    opinion_id: Mapped[int] = mapped_column(ForeignKey("opinions.id"), index=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class IdempotencyKey(db.Model):
+    """A client's Idempotency-Key remembered with the report it created."""
+
+    __tablename__ = "intake_idempotency_keys"
+    __table_args__ = (UniqueConstraint("scope", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[str] = mapped_column(String(32))  # "r:<resident id>" or "u:<user id>"
+    key: Mapped[str] = mapped_column(String(128))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    opinion_id: Mapped[int] = mapped_column(ForeignKey("opinions.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class TrackingCounter(db.Model):
+    """The last tracking-number sequence used on one Asia/Shanghai day."""
+
+    __tablename__ = "tracking_counters"
+
+    day: Mapped[str] = mapped_column(String(8), primary_key=True)  # YYYYMMDD
+    last: Mapped[int] = mapped_column(Integer, default=0)
+
+
+SENSITIVE_LEVELS = {"block": "拒绝提交", "review": "人工审核"}
+
+
+class SensitiveWord(db.Model):
+    """A word staff configured: reports containing it are refused or held for review."""
+
+    __tablename__ = "sensitive_words"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    word: Mapped[str] = mapped_column(String(64), unique=True)
+    level: Mapped[str] = mapped_column(String(16), default="review")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

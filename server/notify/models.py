@@ -1,1 +1,50 @@
-"""Tables of the notify domain."""
+"""Tables of the notify domain: the outbox and the configurable WeChat templates."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from server.common.models import UTCDateTime, utcnow
+from server.extensions import db
+
+EVENTS = {"accepted": "已受理", "answered": "已答复", "assigned": "新派单", "redo": "重办"}
+STATUSES = {"pending": "待发送", "sent": "已发送", "failed": "发送失败", "skipped": "未发送"}
+
+
+class Notification(db.Model):
+    """One message in the outbox: written with the change, delivered (and retried) after."""
+
+    __tablename__ = "notify_outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[str] = mapped_column(String(16))  # wechat | inbox
+    opinion_id: Mapped[int | None] = mapped_column(ForeignKey("opinions.id"), index=True)
+    resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    title: Mapped[str] = mapped_column(String(64))
+    body: Mapped[str] = mapped_column(Text, default="")
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(String(255))
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class MessageTemplate(db.Model):
+    """A WeChat subscribe-message template id and its field mapping for one event."""
+
+    __tablename__ = "notify_templates"
+
+    event: Mapped[str] = mapped_column(String(16), primary_key=True)
+    template_id: Mapped[str] = mapped_column(String(64))
+    page: Mapped[str] = mapped_column(String(128), default="")
+    # WeChat key (thing1, phrase2, time3 …) -> our value name (see services.VALUE_NAMES)
+    fields: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app
+from flask import Response, current_app
 from flask_smorest import Blueprint
 
 from server.people.access import require_staff
-from server.sites import services
+from server.sites import posters, services
 from server.sites.models import SITE_KINDS, Site, Unit
 from server.sites.schemas import (
     DepartmentSchema,
+    PosterArgsSchema,
+    PosterPngArgsSchema,
     PublicSiteSchema,
+    QrPngArgsSchema,
+    ScanArgsSchema,
+    ScanStatsSchema,
     SiteArgsSchema,
     SiteCreateSchema,
     SitePageSchema,
@@ -113,3 +118,90 @@ def departments() -> list[Any]:
     """List the departments that handle cases."""
     require_staff()
     return services.list_departments()
+
+
+# ---- posters, QR codes and scan figures (staff only, within scope) -----------------------
+
+BINARY = {"type": "string", "format": "binary"}
+
+
+def send_download(download: posters.Download) -> Response:
+    """Send a generated file as an attachment with its (Chinese) file name."""
+    import io
+
+    from flask import send_file
+
+    response = send_file(io.BytesIO(download.data), mimetype=download.mimetype,
+                         as_attachment=True, download_name=download.filename, max_age=0)
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
+
+
+@blp.route("/sites/<int:site_id>/poster.pdf")
+@blp.arguments(PosterArgsSchema, location="query")
+@blp.response(200, BINARY, content_type="application/pdf",
+              description="print-ready poster: vector QR, embedded CJK font subset")
+def site_poster_pdf(args: dict[str, Any], site_id: int) -> Response:
+    """Download a site's poster as a print PDF (A4/A3 wall poster, A5 table tent)."""
+    return send_download(posters.site_poster_pdf(
+        require_staff(), site_id, args["size"], args["bleed"], args["crop_marks"]))
+
+
+@blp.route("/sites/<int:site_id>/poster.png")
+@blp.arguments(PosterPngArgsSchema, location="query")
+@blp.response(200, BINARY, content_type="image/png", description="poster preview")
+def site_poster_png(args: dict[str, Any], site_id: int) -> Response:
+    """Download a PNG preview of a site's poster."""
+    return send_download(posters.site_poster_png(require_staff(), site_id, args["size"],
+                                                 args["dpi"]))
+
+
+@blp.route("/sites/<int:site_id>/qr.png")
+@blp.arguments(QrPngArgsSchema, location="query")
+@blp.response(200, BINARY, content_type="image/png", description="QR code, px square")
+def site_qr_png(args: dict[str, Any], site_id: int) -> Response:
+    """Download a site's QR code as a PNG of the requested size."""
+    return send_download(posters.site_qr_png(require_staff(), site_id, args["px"]))
+
+
+@blp.route("/sites/<int:site_id>/qr.svg")
+@blp.response(200, BINARY, content_type="image/svg+xml", description="QR code as SVG")
+def site_qr_svg(site_id: int) -> Response:
+    """Download a site's QR code as SVG."""
+    return send_download(posters.site_qr_svg(require_staff(), site_id))
+
+
+@blp.route("/sites/<int:site_id>/wxacode.png")
+@blp.response(200, BINARY, content_type="image/png",
+              description="WeChat mini-program code (getwxacodeunlimit)")
+def site_wxacode(site_id: int) -> Response:
+    """Download a site's WeChat mini-program code, made by WeChat."""
+    return send_download(posters.site_wxacode(require_staff(), site_id))
+
+
+@blp.route("/sites/<int:site_id>/scans")
+@blp.arguments(ScanArgsSchema, location="query")
+@blp.response(200, ScanStatsSchema)
+def site_scans(args: dict[str, Any], site_id: int) -> dict[str, Any]:
+    """Return a site's daily unique visitors and scans of its QR code."""
+    return posters.site_scans(require_staff(), site_id, args["days"])
+
+
+@blp.route("/units/<int:unit_id>/posters.pdf")
+@blp.arguments(PosterArgsSchema, location="query")
+@blp.response(200, BINARY, content_type="application/pdf",
+              description="one page per active site under the unit, in unit-path order")
+def unit_posters_pdf(args: dict[str, Any], unit_id: int) -> Response:
+    """Download one PDF with the posters of every active site under a unit."""
+    return send_download(posters.unit_posters_pdf(
+        require_staff(), unit_id, args["size"], args["bleed"], args["crop_marks"]))
+
+
+@blp.route("/units/<int:unit_id>/posters.zip")
+@blp.arguments(PosterPngArgsSchema, location="query")
+@blp.response(200, BINARY, content_type="application/zip",
+              description="one PNG preview per active site under the unit")
+def unit_posters_zip(args: dict[str, Any], unit_id: int) -> Response:
+    """Download a ZIP of poster PNGs for every active site under a unit."""
+    return send_download(posters.unit_posters_zip(require_staff(), unit_id, args["size"],
+                                                  args["dpi"]))

@@ -89,3 +89,41 @@ class DepartmentSchema(Schema):
     code = fields.String()
     name = fields.String()
     phone = fields.String(allow_none=True)
+
+
+class PosterArgsSchema(Schema):
+    size = fields.String(load_default="A4", validate=validate.OneOf(["A4", "A3", "A5"]),
+                         metadata={"description": "A4/A3 wall poster, A5 folded table tent"})
+    bleed = fields.Float(load_default=0.0, validate=validate.Range(min=0, max=10),
+                         metadata={"description": "bleed in mm for print shops (PDF only)"})
+    crop_marks = fields.Boolean(load_default=False,
+                                metadata={"description": "crop marks outside the bleed (PDF)"})
+
+
+class PosterPngArgsSchema(Schema):
+    size = fields.String(load_default="A4", validate=validate.OneOf(["A4", "A3", "A5"]))
+    dpi = fields.Integer(load_default=150, validate=validate.Range(min=30, max=300))
+
+
+class QrPngArgsSchema(Schema):
+    px = fields.Integer(load_default=1200, validate=validate.Range(min=64, max=4000),
+                        metadata={"description": "side of the square PNG in pixels"})
+
+
+class ScanArgsSchema(Schema):
+    days = fields.Integer(load_default=30, validate=validate.Range(min=1, max=366))
+
+
+class ScanDaySchema(Schema):
+    date = fields.String(metadata={"description": "day in Asia/Shanghai, YYYY-MM-DD"})
+    visitors = fields.Integer(metadata={"description": "unique devices that day (estimate)"})
+    scans = fields.Integer()
+
+
+class ScanStatsSchema(Schema):
+    site_id = fields.Integer()
+    code = fields.String()
+    days = fields.List(fields.Nested(ScanDaySchema), metadata={"description": "newest first"})
+    total_scans = fields.Integer()
+    unique_visitors = fields.Integer(
+        metadata={"description": "devices over the whole period, each counted once (estimate)"})

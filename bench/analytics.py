@@ -1,0 +1,275 @@
+"""Benchmark the evaluation dashboard's SQL against a naive Python-side computation.
+
+    python bench/analytics.py [--quick] [--rows N] [--database-url URL] [--keep]
+
+Generates N opinions (default 1,000,000; --quick 50,000) with their timelines (submit,
+accept, assign, answer, rate, redo, close events) and dispatch cases in PostgreSQL, in its
+OWN schema `bench_analytics` (dropped and re-created; never the test suite's `public`),
+spread over 365 days, 250 villages in 14 sectors. Loading uses COPY.
+
+Then it times (median of several runs, warm) the district dashboard query set
+(services.dashboard: four highs, counters, children, heat table, weekly trend) and one
+village's, for the last full month and for the whole year, and the naive computation that
+loads the month's rows into Python. The last line printed is one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import random
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+SCHEMA = "bench_analytics"
+SECTORS, VILLAGES = 14, 250
+STATES = (["closed"] * 50 + ["answered"] * 12 + ["in_progress"] * 8 + ["assigned"] * 5
+          + ["signed"] * 3 + ["accepted"] * 3 + ["received"] * 6 + ["declined"] * 5
+          + ["merged"] * 2 + ["voided"] * 1)
+TEXTS = ["村里的机耕路坑坑洼洼", "老旧小区希望加装电梯", "电动车飞线充电，要装充电桩",
+         "路灯坏了", "河道垃圾多", "独居老人吃饭难"]
+
+
+def _url_with_schema(url: str) -> str:
+    sep = "&" if "?" in url else "?"
+    return f"{url}{sep}options={quote(f'-csearch_path={SCHEMA}')}"
+
+
+def _ts(value: datetime) -> str:
+    return value.isoformat()
+
+
+def _generate(conn: Any, rows: int, today: date, seed: int) -> dict[str, Any]:
+    """Fill the schema with units, sites, categories, opinions, events and cases via COPY."""
+    rng = random.Random(seed)
+    now = datetime.now(UTC)
+    with conn.cursor() as cur:
+        cur.execute("INSERT INTO units (id, code, name, kind, parent_id, path, depth,"
+                    " population, sort_order)"
+                    " VALUES (1, 'YD', '盐都区', 'district', NULL, '/1/', 0, 720000, 0)")
+        unit_rows: list[tuple[Any, ...]] = []
+        site_rows: list[tuple[Any, ...]] = []
+        next_id = 2
+        villages: list[tuple[int, int]] = []  # (unit id, site id)
+        for s in range(SECTORS):
+            sector_id = next_id
+            next_id += 1
+            unit_rows.append((sector_id, f"YD{s:02d}", f"板块{s + 1}", "town", 1,
+                              f"/1/{sector_id}/", 1, 50000, s))
+            for v in range(VILLAGES // SECTORS + (1 if s < VILLAGES % SECTORS else 0)):
+                vid = next_id
+                next_id += 1
+                unit_rows.append((vid, f"YD{s:02d}{v:02d}", f"村{s + 1}-{v + 1}", "village",
+                                  sector_id, f"/1/{sector_id}/{vid}/", 2,
+                                  rng.randint(1500, 6000), v))
+                site_id = len(site_rows) + 1
+                site_rows.append((site_id, f"B{site_id:05d}", f"村{s + 1}-{v + 1}协商议事室",
+                                  "room", vid, "", "", False, True, _ts(now)))
+                villages.append((vid, site_id))
+        with cur.copy("COPY units (id, code, name, kind, parent_id, path, depth, population,"
+                      " sort_order) FROM STDIN") as copy:
+            for row in unit_rows:
+                copy.write_row(row)
+        with cur.copy("COPY sites (id, code, name, kind, unit_id, address, contact_phone,"
+                      " is_demo, active, created_at) FROM STDIN") as copy:
+            for row in site_rows:
+                copy.write_row(row)
+        for n, name in enumerate(["道路交通", "环境卫生", "养老服务", "安全隐患", "教育医疗",
+                                  "农业农村", "物业管理", "其他"], 1):
+            cur.execute("INSERT INTO categories (id, code, name, default_kind, sort_order, active)"
+                        " VALUES (%s, %s, %s, 'suggestion', %s, true)", (n, f"c{n}", name, n))
+
+        start = datetime.combine(today - timedelta(days=365), datetime.min.time(), UTC)
+        events = 0
+        cases = 0
+        with cur.copy("COPY opinions (id, tracking_no, site_id, unit_id, category_id, kind,"
+                      " text, anonymous, resident_id, state, moderation, answered_at, rating,"
+                      " support_count, created_at, updated_at) FROM STDIN") as op_copy:
+            for i in range(1, rows + 1):
+                unit_id, site_id = villages[rng.randrange(len(villages))]
+                created = start + timedelta(seconds=rng.randrange(365 * 86400))
+                state = STATES[rng.randrange(len(STATES))]
+                answered = (created + timedelta(hours=rng.randint(12, 24 * 20))
+                            if state in {"answered", "closed"} else None)
+                rating = None
+                if state == "closed":
+                    rating = rng.choice(("satisfied", "satisfied", "basically"))
+                elif state == "answered" and rng.random() < 0.2:
+                    rating = "satisfied"
+                op_copy.write_row((i, f"B{i:09d}", site_id, unit_id, rng.randint(1, 8),
+                                   "suggestion", TEXTS[i % len(TEXTS)], False, None, state, "ok",
+                                   _ts(answered) if answered else None, rating, 0,
+                                   _ts(created), _ts(created)))
+        rng = random.Random(seed)  # replay the same draws for events and cases
+        ev_buf = io.StringIO()
+        case_buf = io.StringIO()
+        ev_id = 0
+        for i in range(1, rows + 1):
+            unit_id, site_id = villages[rng.randrange(len(villages))]
+            created = start + timedelta(seconds=rng.randrange(365 * 86400))
+            state = STATES[rng.randrange(len(STATES))]
+            answered = (created + timedelta(hours=rng.randint(12, 24 * 20))
+                        if state in {"answered", "closed"} else None)
+            if state == "closed":
+                rng.choice(("satisfied", "satisfied", "basically"))
+            elif state == "answered":
+                rng.random()
+            rng.randint(1, 8)
+            steps = [("submit", created, "received")]
+            if state not in {"received", "declined", "merged", "voided"}:
+                steps += [("accept", created + timedelta(hours=2), "accepted"),
+                          ("assign", created + timedelta(hours=3), "assigned")]
+                due = created + timedelta(days=15)
+                case_buf.write(f"{i}\t{_ts(created)}\t{_ts(due)}\t15\t0\t0\t0\n")
+                cases += 1
+            if answered is not None:
+                steps.append(("answer", answered, "answered"))
+            if state == "closed":
+                steps += [("rate", answered + timedelta(hours=5), "answered"),
+                          ("close", answered + timedelta(hours=5), "closed")]
+            for action, at, to_state in steps:
+                ev_id += 1
+                ev_buf.write(f"{ev_id}\t{i}\t{_ts(at)}\t{action}\tsystem\t{to_state}\t{{}}\n")
+            events += len(steps)
+            if i % 200000 == 0 or i == rows:
+                ev_buf.seek(0)
+                with cur.copy("COPY opinion_events (id, opinion_id, at, action, actor_kind,"
+                              " to_state, data) FROM STDIN") as copy:
+                    while chunk := ev_buf.read(1 << 20):
+                        copy.write(chunk)
+                case_buf.seek(0)
+                with cur.copy("COPY dispatch_cases (opinion_id, received_at, answer_due_at,"
+                              " answer_days, redo_count, return_count, extension_count)"
+                              " FROM STDIN") as copy:
+                    while chunk := case_buf.read(1 << 20):
+                        copy.write(chunk)
+                ev_buf, case_buf = io.StringIO(), io.StringIO()
+        for table in ("units", "sites", "categories", "opinions", "opinion_events"):
+            cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"
+                        f" (SELECT max(id) FROM {table}))")
+    conn.commit()
+    with conn.cursor() as cur:
+        conn.autocommit = True
+        cur.execute("ANALYZE units, sites, categories, opinions, opinion_events, dispatch_cases")
+        conn.autocommit = False
+    return {"events": events, "cases": cases, "village_unit_id": villages[0][0]}
+
+
+def _time(fn: Any, runs: int) -> float:
+    fn()  # warm: plan caches, buffers
+    samples = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - t0) * 1000)
+    return statistics.median(samples)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="50,000 opinions")
+    parser.add_argument("--rows", type=int)
+    parser.add_argument("--database-url",
+                        default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--keep", action="store_true", help="keep the schema afterwards")
+    parser.add_argument("--seed", type=int, default=42)
+    args = parser.parse_args()
+    rows = args.rows or (50_000 if args.quick else 1_000_000)
+
+    from sqlalchemy import create_engine, text
+
+    admin = create_engine(args.database_url)
+    with admin.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
+        conn.execute(text(f"CREATE SCHEMA {SCHEMA}"))
+    admin.dispose()
+
+    from server import create_app
+    from server.extensions import db
+
+    instance = tempfile.mkdtemp(prefix="sl-bench-analytics-")
+    app = create_app({"DATABASE_URL": _url_with_schema(args.database_url),
+                      "INSTANCE_PATH": instance, "SECRET_KEY": "bench"})
+    try:
+        with app.app_context():
+            from server.evaluation import services
+
+            db.create_all()
+            today = datetime.now(services.SHANGHAI).date()
+            t0 = time.perf_counter()
+            raw = db.engine.raw_connection()
+            try:
+                info = _generate(raw.driver_connection, rows, today, args.seed)
+            finally:
+                raw.close()
+            load_s = time.perf_counter() - t0
+            first = today.replace(day=1)
+            last_month = services.Period((first - timedelta(days=1)).replace(day=1), first)
+            year = services.Period(today - timedelta(days=365), today + timedelta(days=1))
+            village = info["village_unit_id"]
+
+            def run(unit: int, period: services.Period) -> Any:
+                result = services.dashboard(unit, period)
+                db.session.rollback()
+                return result
+
+            def naive(unit: int, period: services.Period) -> Any:
+                result = services.naive_figures(unit, period)
+                db.session.rollback()
+                return result
+
+            month_count = run(1, last_month)["figures"]["collected"]
+            timings = {
+                "district_month_ms": _time(lambda: run(1, last_month), args.runs),
+                "village_month_ms": _time(lambda: run(village, last_month), args.runs),
+                "district_year_ms": _time(lambda: run(1, year), max(1, args.runs // 2)),
+                "village_year_ms": _time(lambda: run(village, year), max(1, args.runs // 2)),
+                "naive_district_month_ms": _time(lambda: naive(1, last_month), 1),
+                "naive_village_month_ms": _time(lambda: naive(village, last_month), 1),
+            }
+            sql_fig = services.unit_figures(1, last_month, visitors=0)
+            naive_fig = naive(1, last_month)
+            assert sql_fig["collected"] == naive_fig["collected"], (sql_fig, naive_fig)
+            assert sql_fig["solved"] == naive_fig["resolved"]
+    finally:
+        if not args.keep:
+            admin = create_engine(args.database_url)
+            with admin.begin() as conn:
+                conn.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
+            admin.dispose()
+        from server.extensions import redis_accessor
+
+        redis_accessor.close(app)
+
+    figures = {
+        "opinions": rows, "events": info["events"], "cases": info["cases"],
+        "load_seconds": round(load_s, 1), "month_opinions": month_count,
+        **{k: round(v, 1) for k, v in timings.items()},
+        "ratio_district_month": round(timings["naive_district_month_ms"]
+                                      / timings["district_month_ms"], 1),
+        "ratio_village_month": round(timings["naive_village_month_ms"]
+                                     / timings["village_month_ms"], 1),
+        "goal_district_ms": 300,
+    }
+    print(f"{'what':<34}{'ms':>12}")
+    for key, value in timings.items():
+        print(f"{key:<34}{value:>12.1f}")
+    print(f"{'opinions / events / cases':<34}{rows:>12,} / {info['events']:,} / {info['cases']:,}")
+    print(f"naive ÷ SQL (district, month): {figures['ratio_district_month']}×; "
+          f"(village, month): {figures['ratio_village_month']}×")
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()

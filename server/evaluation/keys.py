@@ -1,0 +1,15 @@
+"""Redis keys of the evaluation domain.
+
+Hot topics are cached per unit, period and data version: the version is the number and the
+newest id of the opinions the topics were computed from, so a new report (or a voided one)
+changes the key and the stale entry simply ages out after TOPICS_TTL.
+"""
+
+from __future__ import annotations
+
+TOPICS_TTL = 24 * 3600
+
+
+def hot_topics(unit_id: int, start: str, end: str, version: str) -> str:
+    """Return the key of one unit's cached hot topics for a period and data version."""
+    return f"sl:evaluation:topics:{unit_id}:{start}:{end}:{version}"

@@ -1,0 +1,72 @@
+"""Schemas of the evaluation domain's endpoints."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+
+class PeriodArgsSchema(Schema):
+    """A unit and a period of local dates, both ends inclusive (defaults: this month)."""
+
+    unit_id = fields.Integer(metadata={"description": "行政单元；默认为本人管辖的最上级单元"})
+    start = fields.Date(metadata={"description": "开始日期（含）"})
+    end = fields.Date(metadata={"description": "结束日期（含）"})
+
+
+class TopicArgsSchema(PeriodArgsSchema):
+    limit = fields.Integer(load_default=10, validate=validate.Range(1, 50))
+
+
+class ReportArgsSchema(PeriodArgsSchema):
+    format = fields.String(load_default="xlsx", validate=validate.OneOf(["xlsx", "pdf"]))
+
+
+class FiguresSchema(Schema):
+    """The four highs (rates are 0–1, null when they have no meaning) and the counters."""
+
+    unit = fields.Dict()
+    awareness = fields.Float(allow_none=True)
+    participation = fields.Float(allow_none=True)
+    success = fields.Float(allow_none=True)
+    satisfaction = fields.Float(allow_none=True)
+    visitors = fields.Integer(allow_none=True)
+    participants = fields.Integer()
+    activities = fields.Integer(allow_none=True)
+    collected = fields.Integer()
+    accepted = fields.Integer()
+    solved = fields.Integer()
+    rated = fields.Integer()
+    satisfied = fields.Integer()
+    answered = fields.Integer()
+    avg_answer_days = fields.Float(allow_none=True)
+    overdue = fields.Integer()
+    with_deadline = fields.Integer()
+    overdue_share = fields.Float(allow_none=True)
+
+
+class DashboardSchema(Schema):
+    period = fields.Dict()
+    figures = fields.Nested(FiguresSchema)
+    definitions = fields.Dict(metadata={"description": "每项指标的口径（名称、公式、说明）"})
+    children = fields.List(fields.Nested(FiguresSchema))
+    ranking = fields.List(fields.Nested(FiguresSchema))
+    breadcrumbs = fields.List(fields.Dict())
+    heat = fields.Dict(metadata={"description": "categories × units opinion counts"})
+    trend = fields.List(fields.Dict(), metadata={"description": "per week: collected, solved"})
+
+
+class UnitItemSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    kind = fields.String()
+    parent_id = fields.Integer(allow_none=True)
+    depth = fields.Integer()
+
+
+class HotTopicsSchema(Schema):
+    unit = fields.Dict()
+    weeks = fields.List(fields.String())
+    keywords = fields.List(fields.Dict())
+    topics = fields.List(fields.Dict())
+    analysed = fields.Integer()
+    total = fields.Integer()

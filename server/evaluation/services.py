@@ -1,0 +1,637 @@
+"""The four highs (四高) and the counters, per unit subtree and period, computed in SQL.
+
+Every figure is a grouped query over the unit's subtree (Unit.path prefix) and the period;
+only aggregated rows (one per unit × category, one per day …) come back to Python, where
+they are rolled up the unit tree. See DEFINITIONS for what each figure means.
+
+Period: local (Asia/Shanghai) dates, `start` inclusive, `end` exclusive. Case figures
+follow the cohort of opinions reported in the period, as they stand now (a case reported
+in March and resolved in April counts as resolved in March's figures from April on).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+import redis
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    case,
+    extract,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    union_all,
+)
+
+from server.common.models import UTCDateTime, utcnow
+from server.common.text import SHANGHAI
+from server.errors import NotFound, ValidationFailed
+from server.extensions import db, get_redis
+from server.intake.models import OPEN_STATES, Category, Opinion, OpinionEvent
+from server.sites import keys as site_keys
+from server.sites.models import Site, Unit
+
+# ---- definitions (shown beside each figure, and in the README) -----------------------------
+
+# "Accepted" = reached 已受理 or any later working state; declined, merged, voided and
+# still-waiting cases are not accepted.
+ACCEPTED_STATES = ("accepted", "assigned", "signed", "in_progress", "answered", "closed")
+GOOD_RATINGS = ("satisfied", "basically")
+# Meetings that took place (进行中 counts: it is being held).
+HELD_MEETING_STATUSES = ("in_session", "closed")
+
+DEFINITIONS: dict[str, dict[str, str]] = {
+    "awareness": {
+        "name": "知晓率",
+        "formula": "扫码或打开点位页面的独立访客数 ÷ 单元常住人口",
+        "note": "访客按设备去重（同一设备多日、多点位只计一次）；单元未设人口时不计算比率",
+    },
+    "participation": {
+        "name": "参与率",
+        "formula": "反映问题、参与表决、签到或评价的独立群众数 ÷ 单元常住人口",
+        "note": "同一群众在期间内多次参与只计一次；单元未设人口时不计算比率",
+    },
+    "success": {
+        "name": "成事率",
+        "formula": "已解决件数 ÷ 已受理件数",
+        "note": "统计期内反映的问题；已受理＝已受理及之后的办理状态（不含不予受理、合并、作废）；"
+                "已解决＝已办结，或已答复且群众评价满意/基本满意；重办后解决的只计一件",
+    },
+    "satisfaction": {
+        "name": "满意率",
+        "formula": "（满意 + 基本满意）÷ 已评价件数",
+        "note": "按每件最后一次评价计；没有评价时不计算比率（不显示 0% 或 100%）",
+    },
+    "activities": {"name": "开展活动",
+                   "formula": "统计期内开始且已举行（进行中或已结束）的协商议事活动数",
+                   "note": ""},
+    "collected": {"name": "收集意见", "formula": "统计期内反映的社情民意件数（不含作废、审核拒绝）",
+                  "note": ""},
+    "solved": {"name": "解决问题", "formula": "其中已解决的件数（定义同成事率）", "note": ""},
+    "avg_answer_days": {"name": "平均答复天数",
+                        "formula": "已答复件从反映到最近一次答复的平均自然日数", "note": ""},
+    "overdue_share": {"name": "超期占比",
+                      "formula": "答复期限已过而未按期答复的件数 ÷ 有答复期限的件数", "note": ""},
+}
+RATE_KEYS = ("awareness", "participation", "success", "satisfaction")
+COUNTER_KEYS = ("activities", "collected", "solved", "avg_answer_days", "overdue_share")
+
+MAX_PERIOD_DAYS = 400
+
+
+@dataclass(frozen=True)
+class Period:
+    """Local dates [start, end) in Asia/Shanghai."""
+
+    start: date
+    end: date
+
+    @property
+    def days(self) -> int:
+        """Return the number of days in the period."""
+        return (self.end - self.start).days
+
+    def utc_bounds(self) -> tuple[datetime, datetime]:
+        """Return the period's UTC instants [from, to)."""
+        lo = datetime.combine(self.start, time(), SHANGHAI).astimezone(UTC)
+        hi = datetime.combine(self.end, time(), SHANGHAI).astimezone(UTC)
+        return lo, hi
+
+    def label(self) -> str:
+        """Return the period as people read it (both ends inclusive)."""
+        last = self.end - timedelta(days=1)
+        return f"{self.start:%Y-%m-%d} 至 {last:%Y-%m-%d}"
+
+
+def make_period(start: date | None, end: date | None, *, today: date | None = None) -> Period:
+    """Build a period, defaulting to the current month so far; `end` is exclusive."""
+    today = today or datetime.now(SHANGHAI).date()
+    start = start or today.replace(day=1)
+    end = end or today + timedelta(days=1)
+    if end <= start:
+        raise ValidationFailed(errors={"end": ["结束日期必须晚于开始日期"]})
+    if (end - start).days > MAX_PERIOD_DAYS:
+        raise ValidationFailed(errors={"end": [f"统计期不能超过 {MAX_PERIOD_DAYS} 天"]})
+    return Period(start, end)
+
+
+def month_period(year: int, month: int) -> Period:
+    """Return the period of one calendar month."""
+    start = date(year, month, 1)
+    end = date(year + (month == 12), month % 12 + 1, 1)
+    return Period(start, end)
+
+
+def ratio(numerator: int | float | None, denominator: int | float | None) -> float | None:
+    """Return numerator/denominator rounded to 4 places, or None when it has no meaning."""
+    if numerator is None or not denominator:
+        return None
+    return round(float(numerator) / float(denominator), 4)
+
+
+# ---- SQL pieces ------------------------------------------------------------------------------
+
+
+def _dialect() -> str:
+    return db.engine.dialect.name
+
+
+def _days_between(later: Any, earlier: Any) -> ColumnElement[Any]:
+    """Return a SQL expression for (later - earlier) in fractional days."""
+    if _dialect() == "postgresql":
+        return extract("epoch", later - earlier) / 86400.0
+    return func.julianday(later) - func.julianday(earlier)
+
+
+def _local_day(column: Any) -> ColumnElement[Any]:
+    """Return a SQL expression for the Asia/Shanghai calendar day of a UTC timestamp."""
+    if _dialect() == "postgresql":
+        return func.date(func.timezone(literal_column("'Asia/Shanghai'"), column))
+    # China keeps no daylight saving time: a fixed offset is exact.
+    return func.date(column, literal_column("'+8 hours'"))
+
+
+def _subtree_ids(path: str) -> Select[Any]:
+    return select(Unit.id).where(Unit.path.startswith(path, autoescape=True))
+
+
+@dataclass
+class UnitNode:
+    """One unit of the subtree being reported on."""
+
+    id: int
+    name: str
+    kind: str
+    path: str
+    parent_id: int | None
+    depth: int
+    population: int | None
+
+
+def _load_unit(unit_id: int) -> Unit:
+    unit = db.session.get(Unit, unit_id)
+    if unit is None:
+        raise NotFound("找不到该行政单元", code="unit_not_found")
+    return unit
+
+
+def _subtree(unit: Unit) -> list[UnitNode]:
+    rows = db.session.execute(
+        select(Unit.id, Unit.name, Unit.kind, Unit.path, Unit.parent_id, Unit.depth,
+               Unit.population)
+        .where(Unit.path.startswith(unit.path, autoescape=True))
+        .order_by(Unit.depth, Unit.sort_order, Unit.id)
+    ).all()
+    return [UnitNode(*row) for row in rows]
+
+
+def _owner_map(nodes: list[UnitNode], root: UnitNode) -> dict[int, int]:
+    """Map every unit id below the root to the root's child that contains it."""
+    children = [n for n in nodes if n.parent_id == root.id]
+    owner: dict[int, int] = {}
+    for child in children:
+        for node in nodes:
+            if node.path.startswith(child.path):
+                owner[node.id] = child.id
+    return owner
+
+
+# ---- the grouped queries ---------------------------------------------------------------------
+
+
+def _case_groups(path: str, period: Period, now: datetime) -> list[Any]:
+    """Return one aggregated row per (unit_id, category_id) of the subtree's opinions."""
+    from server.dispatch.models import Case
+
+    lo, hi = period.utc_bounds()
+    o = Opinion
+    now_lit = literal(now, UTCDateTime())
+    accepted = o.state.in_(ACCEPTED_STATES)
+    resolved = or_(o.state == "closed",
+                   and_(o.state == "answered", o.rating.in_(GOOD_RATINGS)))
+    # An open case is late once its deadline passed; an answered one if answered after it.
+    finished_at = case((o.state.in_(tuple(OPEN_STATES)), now_lit),
+                       else_=func.coalesce(o.answered_at, now_lit))
+    overdue = and_(Case.answer_due_at.is_not(None), Case.answer_due_at < finished_at)
+
+    def count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
+        return func.sum(case((condition, 1), else_=0))
+
+    stmt = (
+        select(
+            o.unit_id, o.category_id,
+            func.count().label("collected"),
+            count_if(accepted).label("accepted"),
+            count_if(and_(accepted, resolved)).label("resolved"),
+            count_if(o.rating.is_not(None)).label("rated"),
+            count_if(o.rating.in_(GOOD_RATINGS)).label("good"),
+            count_if(o.answered_at.is_not(None)).label("answered"),
+            func.sum(case((o.answered_at.is_not(None),
+                           _days_between(o.answered_at, o.created_at)),
+                          else_=0.0)).label("answer_days"),
+            count_if(Case.answer_due_at.is_not(None)).label("with_deadline"),
+            count_if(overdue).label("overdue"),
+        )
+        .select_from(o)
+        .outerjoin(Case, Case.opinion_id == o.id)
+        .where(o.unit_id.in_(_subtree_ids(path)), o.created_at >= lo, o.created_at < hi,
+               o.state != "voided", o.moderation != "refused")
+        .group_by(o.unit_id, o.category_id)
+    )
+    return list(db.session.execute(stmt).all())
+
+
+def _participant_rows(path: str, period: Period) -> Select[Any]:
+    """Return a union of (resident_id, unit_id) for everyone who took part in the period."""
+    from server.meetings.models import Attendance, Ballot, Meeting, Poll
+
+    lo, hi = period.utc_bounds()
+    subtree = _subtree_ids(path)
+    reported = select(Opinion.resident_id.label("rid"), Opinion.unit_id.label("uid")).where(
+        Opinion.resident_id.is_not(None), Opinion.unit_id.in_(subtree),
+        Opinion.state != "voided", Opinion.moderation != "refused",
+        Opinion.created_at >= lo, Opinion.created_at < hi)
+    rated = (select(OpinionEvent.actor_resident_id.label("rid"), Opinion.unit_id.label("uid"))
+             .join(Opinion, Opinion.id == OpinionEvent.opinion_id)
+             .where(OpinionEvent.action == "rate", OpinionEvent.actor_resident_id.is_not(None),
+                    Opinion.unit_id.in_(subtree), OpinionEvent.at >= lo, OpinionEvent.at < hi))
+    voted = (select(Ballot.resident_id.label("rid"), Site.unit_id.label("uid"))
+             .join(Poll, Poll.id == Ballot.poll_id).join(Meeting, Meeting.id == Poll.meeting_id)
+             .join(Site, Site.id == Meeting.site_id)
+             .where(Site.unit_id.in_(subtree), Ballot.cast_at >= lo, Ballot.cast_at < hi))
+    checked_in = (select(Attendance.resident_id.label("rid"), Site.unit_id.label("uid"))
+                  .join(Meeting, Meeting.id == Attendance.meeting_id)
+                  .join(Site, Site.id == Meeting.site_id)
+                  .where(Site.unit_id.in_(subtree), Attendance.checked_in_at >= lo,
+                         Attendance.checked_in_at < hi))
+    return union_all(reported, rated, voted, checked_in).subquery("p")  # type: ignore[return-value]
+
+
+def _participants(path: str, period: Period,
+                  owner: dict[int, int]) -> tuple[int, dict[int, int]]:
+    """Count distinct participants in the subtree and in each child of its root."""
+    p = _participant_rows(path, period)
+    total = int(db.session.scalar(select(func.count(func.distinct(p.c.rid)))) or 0)
+    per_child: dict[int, int] = {}
+    by_child: dict[int, list[int]] = defaultdict(list)
+    for unit_id, child_id in owner.items():
+        by_child[child_id].append(unit_id)
+    if by_child:
+        child = case(*[(p.c.uid.in_(ids), literal(cid)) for cid, ids in by_child.items()],
+                     else_=literal(None)).label("child")
+        inner = select(child, p.c.rid).subquery("pc")
+        rows = db.session.execute(
+            select(inner.c.child, func.count(func.distinct(inner.c.rid)))
+            .where(inner.c.child.is_not(None)).group_by(inner.c.child)
+        ).all()
+        per_child = {int(cid): int(n) for cid, n in rows}
+    return total, per_child
+
+
+def _meetings_held(path: str, period: Period) -> dict[int, int]:
+    """Count meetings held in the period per unit of the subtree."""
+    from server.meetings.models import Meeting
+
+    lo, hi = period.utc_bounds()
+    rows = db.session.execute(
+        select(Site.unit_id, func.count(Meeting.id))
+        .join(Site, Site.id == Meeting.site_id)
+        .where(Site.unit_id.in_(_subtree_ids(path)), Meeting.status.in_(HELD_MEETING_STATUSES),
+               Meeting.starts_at >= lo, Meeting.starts_at < hi)
+        .group_by(Site.unit_id)
+    ).all()
+    return {int(u): int(n) for u, n in rows}
+
+
+def _daily(path: str, period: Period) -> list[Any]:
+    """Return (local day, collected, resolved) per day of the period."""
+    lo, hi = period.utc_bounds()
+    o = Opinion
+    day = _local_day(o.created_at).label("local_day")
+    resolved = or_(o.state == "closed", and_(o.state == "answered", o.rating.in_(GOOD_RATINGS)))
+    stmt = (
+        select(day, func.count().label("collected"),
+               func.sum(case((resolved, 1), else_=0)).label("resolved"))
+        .where(o.unit_id.in_(_subtree_ids(path)), o.created_at >= lo, o.created_at < hi,
+               o.state != "voided", o.moderation != "refused")
+        .group_by(literal_column("local_day"))
+    )
+    return list(db.session.execute(stmt).all())
+
+
+# ---- awareness from the scan counters (Redis HyperLogLogs) ------------------------------------
+
+
+def scan_visitors(site_ids: Iterable[int], period: Period) -> int | None:
+    """Estimate the unique visitors of the sites over the period (None if Redis is down)."""
+    days = [period.start + timedelta(days=i) for i in range(period.days)]
+    per_site = {sid: [site_keys.scan_visitors(sid, d) for d in days] for sid in site_ids}
+    all_keys = [k for ks in per_site.values() for k in ks]
+    if not all_keys:
+        return 0
+    client = get_redis()
+    try:
+        # One PFCOUNT over every key estimates the union: a device counts once.
+        return int(client.pfcount(*all_keys))
+    except redis.ResponseError:
+        # Redis Cluster refuses cross-slot keys: fall back to the per-site unions, summed.
+        pipe = client.pipeline(transaction=False)
+        for ks in per_site.values():
+            pipe.pfcount(*ks)
+        return sum(int(n or 0) for n in pipe.execute())
+    except redis.RedisError:
+        return None
+
+
+def scan_visitors_by_group(groups: dict[int, list[int]], period: Period
+                           ) -> dict[int, int | None]:
+    """Estimate unique visitors for several groups of sites in one Redis round trip."""
+    days = [period.start + timedelta(days=i) for i in range(period.days)]
+    client = get_redis()
+    try:
+        # Skip sites that were never scanned in the period (one EXISTS-like count per site).
+        pipe = client.pipeline(transaction=False)
+        flat = [sid for sids in groups.values() for sid in sids]
+        for sid in flat:
+            pipe.exists(*[site_keys.scan_visitors(sid, d) for d in days])
+        scanned = {sid for sid, n in zip(flat, pipe.execute(), strict=True) if n}
+    except redis.RedisError:
+        return dict.fromkeys(groups)
+    return {gid: (scan_visitors([s for s in sids if s in scanned], period) if scanned else 0)
+            for gid, sids in groups.items()}
+
+
+def _sites_by_unit(path: str) -> dict[int, list[int]]:
+    rows = db.session.execute(
+        select(Site.unit_id, Site.id).where(Site.unit_id.in_(_subtree_ids(path)))).all()
+    result: dict[int, list[int]] = defaultdict(list)
+    for unit_id, site_id in rows:
+        result[int(unit_id)].append(int(site_id))
+    return result
+
+
+# ---- assembling the figures --------------------------------------------------------------------
+
+
+_SUMS = ("collected", "accepted", "resolved", "rated", "good", "answered", "answer_days",
+         "with_deadline", "overdue")
+
+
+def _empty_sums() -> dict[str, float]:
+    return dict.fromkeys(_SUMS, 0)
+
+
+def _figures(node: UnitNode, sums: dict[str, float], participants: int, visitors: int | None,
+             activities: int | None) -> dict[str, Any]:
+    """Turn sums for one unit into the four highs and the counters."""
+    pop = node.population if node.population and node.population > 0 else None
+    avg_days = (round(sums["answer_days"] / sums["answered"], 1) if sums["answered"] else None)
+    return {
+        "unit": {"id": node.id, "name": node.name, "kind": node.kind, "population": pop},
+        "awareness": ratio(visitors, pop),
+        "participation": ratio(participants, pop),
+        "success": ratio(sums["resolved"], sums["accepted"]),
+        "satisfaction": ratio(sums["good"], sums["rated"]),
+        "visitors": visitors,
+        "participants": participants,
+        "activities": activities,
+        "collected": int(sums["collected"]),
+        "accepted": int(sums["accepted"]),
+        "solved": int(sums["resolved"]),
+        "rated": int(sums["rated"]),
+        "satisfied": int(sums["good"]),
+        "answered": int(sums["answered"]),
+        "avg_answer_days": avg_days,
+        "overdue": int(sums["overdue"]),
+        "with_deadline": int(sums["with_deadline"]),
+        "overdue_share": ratio(sums["overdue"], sums["with_deadline"]),
+    }
+
+
+def _meetings_available() -> bool:
+    try:
+        from server.meetings.models import Meeting  # noqa: F401
+    except ImportError:  # pragma: no cover - meetings not landed
+        return False
+    return True
+
+
+def unit_figures(unit_id: int, period: Period, *, visitors: int | None = None,
+                 now: datetime | None = None) -> dict[str, Any]:
+    """Return the four highs and the counters of one unit's subtree for a period."""
+    return dashboard(unit_id, period, visitors=visitors, now=now, details=False)["figures"]
+
+
+def dashboard(unit_id: int, period: Period, *, visitors: int | None = None,
+              now: datetime | None = None, details: bool = True) -> dict[str, Any]:
+    """Return the dashboard of a unit: its figures, its children's, heat table and trend.
+
+    `visitors` overrides the scan-counter estimate (tests, or counts from elsewhere).
+    """
+    now = now or utcnow()
+    unit = _load_unit(unit_id)
+    nodes = _subtree(unit)
+    root = next(n for n in nodes if n.id == unit.id)
+    owner = _owner_map(nodes, root)
+    children = [n for n in nodes if n.parent_id == root.id]
+
+    groups = _case_groups(unit.path, period, now)
+    total = _empty_sums()
+    per_child: dict[int, dict[str, float]] = {c.id: _empty_sums() for c in children}
+    heat: dict[tuple[int, int | None], int] = defaultdict(int)
+    by_category: dict[int | None, int] = defaultdict(int)
+    for row in groups:
+        values = row._mapping
+        child_id = owner.get(row.unit_id)
+        for key in _SUMS:
+            amount = values[key] or 0
+            total[key] += amount
+            if child_id is not None:
+                per_child[child_id][key] += amount
+        by_category[row.category_id] += int(values["collected"])
+        if child_id is not None:
+            heat[(child_id, row.category_id)] += int(values["collected"])
+
+    participants, child_participants = _participants(unit.path, period, owner)
+    meetings = _meetings_held(unit.path, period) if _meetings_available() else None
+    if visitors is None or details:
+        sites = _sites_by_unit(unit.path)
+    if visitors is None:
+        visitors = scan_visitors([s for ss in sites.values() for s in ss], period)
+
+    def held(ids: Iterable[int]) -> int | None:
+        return None if meetings is None else sum(meetings.get(i, 0) for i in ids)
+
+    figures = _figures(root, total, participants, visitors, held(n.id for n in nodes))
+    result: dict[str, Any] = {
+        "period": {"start": period.start.isoformat(), "end": period.end.isoformat(),
+                   "label": period.label()},
+        "figures": figures,
+        "definitions": DEFINITIONS,
+    }
+    if not details:
+        return result
+
+    child_ids = {c.id: [uid for uid, cid in owner.items() if cid == c.id] for c in children}
+    child_visitors = scan_visitors_by_group(
+        {c.id: [s for uid in child_ids[c.id] for s in sites.get(uid, [])] for c in children},
+        period)
+    child_rows = [_figures(child, per_child[child.id], child_participants.get(child.id, 0),
+                           child_visitors.get(child.id), held(child_ids[child.id]))
+                  for child in children]
+    result["children"] = child_rows
+    result["ranking"] = sorted(
+        child_rows,
+        key=lambda r: (-(r["success"] if r["success"] is not None else -1), -r["collected"]),
+    )
+    result["breadcrumbs"] = _breadcrumbs(unit)
+    result["heat"] = _heat_table(children, heat, by_category)
+    result["trend"] = _weekly(_daily(unit.path, period), period)
+    return result
+
+
+def _breadcrumbs(unit: Unit) -> list[dict[str, Any]]:
+    ids = [int(part) for part in unit.path.strip("/").split("/") if part]
+    rows = {u.id: u for u in db.session.scalars(select(Unit).where(Unit.id.in_(ids)))}
+    return [{"id": i, "name": rows[i].name} for i in ids if i in rows]
+
+
+def _heat_table(children: list[UnitNode], heat: dict[tuple[int, int | None], int],
+                by_category: dict[int | None, int]) -> dict[str, Any]:
+    """Return categories × child units opinion counts (categories by total, largest first)."""
+    names = dict(db.session.execute(select(Category.id, Category.name)).all())
+    categories = sorted(by_category, key=lambda c: (-by_category[c], c or 0))
+    return {
+        "categories": [{"id": c, "name": names.get(c, "未分类") if c else "未分类",
+                        "total": by_category[c]} for c in categories],
+        "units": [{"id": u.id, "name": u.name} for u in children],
+        "cells": [[heat.get((u.id, c), 0) for u in children] for c in categories],
+    }
+
+
+def _weekly(daily: list[Any], period: Period) -> list[dict[str, Any]]:
+    """Fold per-day counts into weeks starting on Monday (the first may be partial)."""
+    weeks: dict[date, dict[str, Any]] = {}
+    first = period.start - timedelta(days=period.start.weekday())
+    week = first
+    while week < period.end:
+        weeks[week] = {"week": week.isoformat(), "collected": 0, "solved": 0}
+        week += timedelta(days=7)
+    for day_value, collected, resolved in daily:
+        day = day_value if isinstance(day_value, date) else date.fromisoformat(str(day_value))
+        bucket = weeks.get(day - timedelta(days=day.weekday()))
+        if bucket is not None:
+            bucket["collected"] += int(collected or 0)
+            bucket["solved"] += int(resolved or 0)
+    return list(weeks.values())
+
+
+def units_for_picker(root_id: int | None = None) -> list[dict[str, Any]]:
+    """List units (id, name, kind, parent, depth) for the dashboard's unit picker."""
+    stmt = select(Unit.id, Unit.name, Unit.kind, Unit.parent_id, Unit.depth).order_by(
+        Unit.depth, Unit.sort_order, Unit.id)
+    if root_id is not None:
+        stmt = stmt.where(Unit.path.startswith(_load_unit(root_id).path, autoescape=True))
+    return [dict(r._mapping) for r in db.session.execute(stmt)]
+
+
+def naive_figures(unit_id: int, period: Period, *, now: datetime | None = None
+                  ) -> dict[str, Any]:
+    """Compute the case figures by loading rows into Python (the bench's baseline only)."""
+    from server.dispatch.models import Case
+
+    now = now or utcnow()
+    unit = _load_unit(unit_id)
+    lo, hi = period.utc_bounds()
+    unit_paths = {u.id: u.path for u in db.session.scalars(select(Unit))}
+    rows = db.session.execute(
+        select(Opinion, Case).outerjoin(Case, Case.opinion_id == Opinion.id)
+        .where(Opinion.created_at >= lo, Opinion.created_at < hi)).all()
+    sums = _empty_sums()
+    for opinion, case_row in rows:
+        if not unit_paths.get(opinion.unit_id, "").startswith(unit.path):
+            continue
+        if opinion.state == "voided" or opinion.moderation == "refused":
+            continue
+        sums["collected"] += 1
+        accepted = opinion.state in ACCEPTED_STATES
+        resolved = opinion.state == "closed" or (
+            opinion.state == "answered" and opinion.rating in GOOD_RATINGS)
+        sums["accepted"] += accepted
+        sums["resolved"] += accepted and resolved
+        sums["rated"] += opinion.rating is not None
+        sums["good"] += opinion.rating in GOOD_RATINGS
+        if opinion.answered_at is not None:
+            sums["answered"] += 1
+            sums["answer_days"] += (opinion.answered_at - opinion.created_at).total_seconds() \
+                / 86400
+        due = case_row.answer_due_at if case_row is not None else None
+        if due is not None:
+            sums["with_deadline"] += 1
+            finished = now if opinion.state in OPEN_STATES else (opinion.answered_at or now)
+            sums["overdue"] += due < finished
+    db.session.expunge_all()
+    return sums
+
+
+# ---- who may see what --------------------------------------------------------------------------
+
+VIEWER_ROLES = ("admin", "supervisor", "dispatcher")
+
+
+def scoped_unit(user: Any, unit_id: int | None) -> Unit:
+    """Return the unit asked for (or the user's top unit), raising 403 outside the scope."""
+    from server.errors import Forbidden
+    from server.people.access import can_access_unit
+
+    if unit_id is None:
+        grants = [g for g in user.grants if g.role in VIEWER_ROLES]
+        if any(g.unit_id is None and g.site_id is None and g.department_id is None
+               for g in grants):
+            root = db.session.scalar(select(Unit).where(Unit.parent_id.is_(None))
+                                     .order_by(Unit.sort_order, Unit.id))
+        else:
+            units = sorted((g.unit for g in grants if g.unit is not None),
+                           key=lambda u: (u.depth, u.id))
+            root = units[0] if units else None
+        if root is None:
+            raise Forbidden("您没有可查看的行政单元", code="out_of_scope")
+        return root
+    unit = _load_unit(unit_id)
+    if not can_access_unit(user, unit, VIEWER_ROLES):
+        raise Forbidden("该单元不在您的管辖范围内", code="out_of_scope")
+    return unit
+
+
+def period_from_args(args: dict[str, Any]) -> Period:
+    """Build a period from API arguments whose `end` is inclusive."""
+    end = args.get("end")
+    return make_period(args.get("start"), end + timedelta(days=1) if end else None)
+
+
+def dashboard_for(user: Any, args: dict[str, Any]) -> dict[str, Any]:
+    """Return the dashboard of the unit and period asked for, within the user's scope."""
+    unit = scoped_unit(user, args.get("unit_id"))
+    return dashboard(unit.id, period_from_args(args))
+
+
+def units_for(user: Any) -> list[dict[str, Any]]:
+    """List the units the user may open on the dashboard."""
+    return units_for_picker(scoped_unit(user, None).id)
+
+
+def hot_topics_for(user: Any, args: dict[str, Any]) -> dict[str, Any]:
+    """Return the hot topics of the unit and period asked for, within the user's scope."""
+    from server.evaluation.topics import hot_topics
+
+    unit = scoped_unit(user, args.get("unit_id"))
+    return hot_topics(unit.id, period_from_args(args), limit=args.get("limit", 10))

@@ -1,0 +1,40 @@
+"""Request and response schemas of the notify domain."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+
+class NotificationSchema(Schema):
+    id = fields.Integer()
+    event = fields.String()
+    channel = fields.String()
+    opinion_id = fields.Integer(allow_none=True)
+    title = fields.String()
+    body = fields.String()
+    status = fields.String()
+    attempts = fields.Integer()
+    last_error = fields.String(allow_none=True)
+    next_attempt_at = fields.DateTime(allow_none=True)
+    created_at = fields.DateTime()
+    sent_at = fields.DateTime(allow_none=True)
+    read_at = fields.DateTime(allow_none=True)
+
+
+class OutboxArgsSchema(Schema):
+    status = fields.String(validate=validate.OneOf(["pending", "sent", "failed"]))
+
+
+class DeliveryCountsSchema(Schema):
+    sent = fields.Integer()
+    pending = fields.Integer()
+    failed = fields.Integer()
+
+
+class TemplateSchema(Schema):
+    event = fields.String(dump_only=True)
+    template_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    page = fields.String(load_default="", validate=validate.Length(max=128))
+    fields_ = fields.Dict(keys=fields.String(), values=fields.String(), required=True,
+                          data_key="fields",
+                          metadata={"description": "WeChat key (thing1 …) -> value name"})

@@ -1,0 +1,266 @@
+"""The outbox: write messages with the change that causes them, deliver and retry after."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import or_, select
+
+from server.common.models import utcnow
+from server.common.text import local_time
+from server.errors import NotFound
+from server.extensions import db
+from server.intake.models import STATES, Opinion
+from server.notify.models import EVENTS, MessageTemplate, Notification
+from server.people.models import Grant, Resident, User
+
+MAX_ATTEMPTS = 5
+# Minutes to wait after the 1st, 2nd, … failed attempt.
+BACKOFF_MINUTES = (1, 5, 30, 120)
+# WeChat errcodes that no retry can fix (the user refused, template or page invalid).
+PERMANENT_ERRCODES = {43101: "用户拒收订阅消息", 40003: "openid 无效", 40037: "模板 id 无效",
+                      41030: "跳转页面无效", 47003: "模板参数不合规"}
+
+# WeChat subscribe-message value types and their length limits (characters).
+FIELD_LIMITS = {"thing": 20, "phrase": 5, "name": 10, "character_string": 32, "number": 32,
+                "letter": 32, "symbol": 5, "phone_number": 17, "car_number": 8, "amount": 32}
+
+DEFAULT_TEMPLATES: dict[str, dict[str, Any]] = {
+    "accepted": {"template_id": "TPL_CASE_ACCEPTED", "page": "pages/mine/index",
+                 "fields": {"character_string1": "tracking_no", "thing2": "category",
+                            "phrase3": "state", "time4": "time", "thing5": "summary"}},
+    "answered": {"template_id": "TPL_CASE_ANSWERED", "page": "pages/mine/index",
+                 "fields": {"character_string1": "tracking_no", "phrase2": "state",
+                            "thing3": "answer", "time4": "time"}},
+}
+VALUE_NAMES = {"tracking_no": "受理编号", "category": "问题类别", "state": "办理状态",
+               "time": "时间", "summary": "反映内容", "answer": "答复内容", "site": "反映点位"}
+
+
+def fit_value(key: str, value: str) -> str:
+    """Fit a value to the WeChat field type named by its key (thing ≤ 20, phrase ≤ 5 …)."""
+    kind = re.sub(r"\d+$", "", key)
+    text = re.sub(r"\s+", " ", value or "").strip() or "-"
+    if kind == "character_string":
+        text = re.sub(r"[^0-9A-Za-z_\-.:/]", "", text) or "-"
+    limit = FIELD_LIMITS.get(kind)
+    if limit and len(text) > limit:
+        text = text[: limit - 1] + "…" if kind in {"thing", "name"} else text[:limit]
+    return text
+
+
+def template_for(event: str) -> dict[str, Any] | None:
+    """Return the template (id, page, field mapping) configured for an event."""
+    row = db.session.get(MessageTemplate, event)
+    if row is not None:
+        return {"template_id": row.template_id, "page": row.page, "fields": dict(row.fields)}
+    return DEFAULT_TEMPLATES.get(event)
+
+
+def set_template(event: str, template_id: str, page: str, fields: dict[str, str]) -> dict[
+        str, Any]:
+    """Configure the WeChat template of an event."""
+    from server.errors import ValidationFailed
+
+    if event not in DEFAULT_TEMPLATES:
+        raise ValidationFailed(errors={"event": ["只能是 accepted 或 answered"]})
+    bad = [v for v in fields.values() if v not in VALUE_NAMES]
+    if bad or not fields:
+        raise ValidationFailed(errors={"fields": [f"未知的取值：{', '.join(bad) or '（空）'}"]})
+    row = db.session.get(MessageTemplate, event) or MessageTemplate(event=event)
+    row.template_id, row.page, row.fields = template_id, page, dict(fields)
+    db.session.add(row)
+    db.session.commit()
+    return {"event": event, **(template_for(event) or {})}
+
+
+def _values(opinion: Opinion, event: str) -> dict[str, str]:
+    when = local_time(utcnow()).strftime("%Y年%m月%d日 %H:%M")
+    return {
+        "tracking_no": opinion.tracking_no,
+        "category": opinion.category.name if opinion.category else "社情民意",
+        "state": STATES.get(opinion.state, opinion.state),
+        "time": when,
+        "summary": opinion.text,
+        "answer": opinion.answer or "",
+        "site": str(opinion.site_id),
+    }
+
+
+def build_message(opinion: Opinion, event: str, openid: str) -> dict[str, Any] | None:
+    """Build the subscribe/send body for an event, respecting each field's length limit."""
+    template = template_for(event)
+    if template is None:
+        return None
+    values = _values(opinion, event)
+    data = {key: {"value": fit_value(key, values.get(name, ""))}
+            for key, name in template["fields"].items()}
+    body: dict[str, Any] = {"touser": openid, "template_id": template["template_id"],
+                            "data": data, "lang": "zh_CN"}
+    if template.get("page"):
+        body["page"] = f"{template['page']}?no={opinion.tracking_no}"
+    return body
+
+
+def notify_resident(opinion: Opinion, event: str) -> list[int]:
+    """Queue the resident's inbox entry and WeChat message; return ids to deliver."""
+    if opinion.resident_id is None:
+        return []
+    resident = db.session.get(Resident, opinion.resident_id)
+    title = f"您反映的问题{EVENTS[event]}"
+    body = opinion.answer if event == "answered" else "工作人员已受理，将尽快派单办理。"
+    db.session.add(Notification(event=event, channel="inbox", opinion_id=opinion.id,
+                                resident_id=opinion.resident_id, title=title,
+                                body=body or "", status="sent", sent_at=utcnow(), attempts=0))
+    ids: list[int] = []
+    if resident is not None and resident.kind == "wechat" and resident.openid:
+        message = build_message(opinion, event, resident.openid)
+        if message is not None:
+            row = Notification(event=event, channel="wechat", opinion_id=opinion.id,
+                               resident_id=resident.id, title=title, body="",
+                               payload=message, status="pending", attempts=0,
+                               next_attempt_at=utcnow())
+            db.session.add(row)
+            db.session.flush()
+            ids.append(row.id)
+    return ids
+
+
+def notify_assignee(opinion: Opinion, case: Any, redo: bool = False) -> list[int]:
+    """Put a new-assignment (or redo) message in the handlers' or member's inbox."""
+    if case.member_user_id is not None:
+        user_ids = [case.member_user_id]
+    elif case.department_id is not None:
+        user_ids = list(db.session.scalars(select(Grant.user_id).where(
+            Grant.role == "handler", Grant.department_id == case.department_id)).unique())
+    else:
+        user_ids = []
+    event = "redo" if redo else "assigned"
+    title = ("案件被退回重办：" if redo else "新派单：") + opinion.tracking_no
+    for user_id in user_ids:
+        db.session.add(Notification(event=event, channel="inbox", opinion_id=opinion.id,
+                                    user_id=user_id, title=title, body=opinion.text[:200],
+                                    status="sent", sent_at=utcnow(), attempts=0))
+    return []
+
+
+def deliver_soon(ids: list[int]) -> None:
+    """Deliver freshly queued messages now (unless disabled); failures stay for retries."""
+    if not current_app.config.get("NOTIFY_DELIVER_INLINE", True):
+        return
+    for notification_id in ids:
+        try:
+            deliver(notification_id)
+        except Exception:  # noqa: BLE001 - the outbox keeps the error; the change stands
+            current_app.logger.exception("notification %s failed", notification_id)
+            db.session.rollback()
+
+
+def deliver(notification_id: int, now: datetime | None = None) -> Notification:
+    """Try to send one WeChat message; record success, a retry time, or a final failure."""
+    from server.people.services import wechat_client
+    from server.wechat import WeChatError
+
+    now = now or utcnow()
+    row = db.session.get(Notification, notification_id)
+    if row is None:
+        raise NotFound("找不到该通知", code="notification_not_found")
+    if row.status != "pending" or row.channel != "wechat":
+        return row
+    row.attempts += 1
+    try:
+        wechat_client().post_api("/cgi-bin/message/subscribe/send", row.payload)
+    except WeChatError as exc:
+        errcode = int(exc.errors.get("errcode", 0) or 0)
+        if errcode in PERMANENT_ERRCODES:
+            row.status = "failed"
+            row.last_error = f"{errcode} {PERMANENT_ERRCODES[errcode]}"
+            row.next_attempt_at = None
+        else:
+            _retry_later(row, now, f"{exc.code} {exc.message}"[:255])
+    except Exception as exc:  # noqa: BLE001 - network trouble: retry later
+        _retry_later(row, now, f"{type(exc).__name__}: {exc}"[:255])
+    else:
+        row.status = "sent"
+        row.sent_at = now
+        row.last_error = None
+        row.next_attempt_at = None
+    db.session.commit()
+    return row
+
+
+def _retry_later(row: Notification, now: datetime, error: str) -> None:
+    row.last_error = error
+    if row.attempts >= MAX_ATTEMPTS:
+        row.status = "failed"
+        row.next_attempt_at = None
+        return
+    wait = BACKOFF_MINUTES[min(row.attempts - 1, len(BACKOFF_MINUTES) - 1)]
+    row.next_attempt_at = now + timedelta(minutes=wait)
+
+
+def deliver_due(now: datetime | None = None, limit: int = 200) -> dict[str, int]:
+    """Deliver every pending message whose retry time has come; return counts by status."""
+    now = now or utcnow()
+    ids = list(db.session.scalars(
+        select(Notification.id).where(
+            Notification.status == "pending", Notification.channel == "wechat",
+            or_(Notification.next_attempt_at.is_(None), Notification.next_attempt_at <= now))
+        .order_by(Notification.id).limit(limit)))
+    counts = {"sent": 0, "pending": 0, "failed": 0}
+    for notification_id in ids:
+        row = deliver(notification_id, now)
+        counts[row.status] = counts.get(row.status, 0) + 1
+    return counts
+
+
+def retry(notification_id: int) -> Notification:
+    """Put a failed message back in the queue and try it now."""
+    row = db.session.get(Notification, notification_id)
+    if row is None:
+        raise NotFound("找不到该通知", code="notification_not_found")
+    if row.status == "failed" and row.channel == "wechat":
+        row.status = "pending"
+        row.attempts = 0
+        row.next_attempt_at = utcnow()
+        db.session.commit()
+        return deliver(row.id)
+    return row
+
+
+def resident_inbox(resident: Resident) -> list[Notification]:
+    """Return the resident's messages (what "my reports" shows), newest first."""
+    return list(db.session.scalars(
+        select(Notification).where(Notification.resident_id == resident.id,
+                                   Notification.channel == "inbox")
+        .order_by(Notification.id.desc()).limit(100)))
+
+
+def user_inbox(user: User) -> list[Notification]:
+    """Return a staff user's messages, newest first."""
+    return list(db.session.scalars(
+        select(Notification).where(Notification.user_id == user.id)
+        .order_by(Notification.id.desc()).limit(100)))
+
+
+def outbox(status: str | None = None, limit: int = 200) -> list[Notification]:
+    """Return WeChat outbox rows (failures visible to admins), newest first."""
+    query = select(Notification).where(Notification.channel == "wechat")
+    if status:
+        query = query.where(Notification.status == status)
+    return list(db.session.scalars(query.order_by(Notification.id.desc()).limit(limit)))
+
+
+def mark_read(user: User | None, resident: Resident | None, notification_id: int) -> None:
+    """Mark one of the caller's inbox messages read."""
+    row = db.session.get(Notification, notification_id)
+    mine = row is not None and (
+        (user is not None and row.user_id == user.id)
+        or (resident is not None and row.resident_id == resident.id))
+    if not mine or row is None:
+        raise NotFound("找不到该通知", code="notification_not_found")
+    row.read_at = row.read_at or utcnow()
+    db.session.commit()
