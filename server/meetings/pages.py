@@ -1,7 +1,31 @@
-"""Pages (static HTML) of the meetings domain."""
+"""Pages (static HTML) of the meetings domain: phone page, big screen, moderator control."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, Response, current_app, send_from_directory
 
 bp = Blueprint("meetings_pages", __name__)
+
+
+def _page(relative: str) -> Response:
+    response = send_from_directory(current_app.static_folder or "static", relative, max_age=0)
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.route("/m/<string:code>")
+def phone(code: str) -> Response:
+    """Open a meeting on a resident's phone (the URL in the meeting's QR code)."""
+    return _page("meetings/phone.html")
+
+
+@bp.route("/meetings/<int:meeting_id>/screen")
+def screen(meeting_id: int) -> Response:
+    """Open the big screen (1920×1080) for the projector."""
+    return _page("meetings/screen.html")
+
+
+@bp.route("/meetings/<int:meeting_id>/control")
+def control(meeting_id: int) -> Response:
+    """Open the moderator's control page."""
+    return _page("meetings/control.html")

@@ -2,6 +2,308 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
+from flask import Response, current_app, request
 from flask_smorest import Blueprint
 
+from qr.codes import meeting_url
+from server.extensions import limiter
+from server.meetings import services, sse
+from server.meetings.models import Meeting
+from server.meetings.persister import ensure_background_drain
+from server.meetings.schemas import (
+    CheckInAnswerSchema,
+    CheckInSchema,
+    JoinCodeSchema,
+    MeetingCreateSchema,
+    MeetingListArgsSchema,
+    MeetingSchema,
+    MeetingStatusSchema,
+    MeetingUpdateSchema,
+    NamedVoteSchema,
+    OutcomeCreateSchema,
+    OutcomeFeedbackSchema,
+    OutcomeSchema,
+    PaperCountsSchema,
+    PollCreateSchema,
+    PollSchema,
+    ProposalCreateSchema,
+    ProposalDecisionSchema,
+    ProposalSchema,
+    PublicMeetingSchema,
+    SnapshotSchema,
+    TopicCreateSchema,
+    TopicFromOpinionSchema,
+    TopicPickSchema,
+    TopicSchema,
+    VoteAnswerSchema,
+    VoteSchema,
+)
+from server.people.access import current_identity, require_resident, require_staff
+
 blp = Blueprint("meetings", __name__, url_prefix="/api/v1", description="码上协商")
+
+STAFF = services.MODERATOR_ROLES
+
+
+def _staff_meeting(meeting: Meeting) -> Meeting:
+    # The response schema reads `url` like a column; it is derived, not stored.
+    meeting.url = meeting_url(current_app.config["PUBLIC_BASE_URL"], meeting.code)  # type: ignore[attr-defined]
+    return meeting
+
+
+def _per_caller() -> str:
+    # A village hall shares one WiFi address; limit each phone, not the hall.
+    return request.headers.get("Authorization") or request.remote_addr or "anon"
+
+
+def _resident_id() -> int:
+    return require_resident().id
+
+
+# ---- staff: meetings -------------------------------------------------------------------
+
+
+@blp.route("/meetings", methods=["POST"])
+@blp.arguments(MeetingCreateSchema)
+@blp.response(201, MeetingSchema)
+def create_meeting(body: dict[str, Any]) -> Meeting:
+    """Create a draft consultation meeting at a site."""
+    return _staff_meeting(services.create_meeting(require_staff(*STAFF), body))
+
+
+@blp.route("/meetings")
+@blp.arguments(MeetingListArgsSchema, location="query")
+@blp.response(200, MeetingSchema(many=True))
+def list_meetings(args: dict[str, Any]) -> list[Meeting]:
+    """List meetings at sites in the caller's scope."""
+    meetings = services.list_meetings(require_staff(*STAFF), args.get("site_id"))
+    return [_staff_meeting(m) for m in meetings]
+
+
+@blp.route("/meetings/<int:meeting_id>")
+@blp.response(200, MeetingSchema)
+def get_meeting(meeting_id: int) -> Meeting:
+    """Return a meeting for its moderator."""
+    return _staff_meeting(services.moderated_meeting(require_staff(*STAFF), meeting_id))
+
+
+@blp.route("/meetings/<int:meeting_id>", methods=["PATCH"])
+@blp.arguments(MeetingUpdateSchema)
+@blp.response(200, MeetingSchema)
+def update_meeting(body: dict[str, Any], meeting_id: int) -> Meeting:
+    """Edit a meeting: details, participants, agenda, minutes."""
+    return _staff_meeting(services.update_meeting(require_staff(*STAFF), meeting_id, body))
+
+
+@blp.route("/meetings/<int:meeting_id>/status", methods=["POST"])
+@blp.arguments(MeetingStatusSchema)
+@blp.response(200, MeetingSchema)
+def set_status(body: dict[str, Any], meeting_id: int) -> Meeting:
+    """Publish, start or close a meeting."""
+    meeting = services.set_meeting_status(require_staff(*STAFF), meeting_id, body["status"])
+    return _staff_meeting(meeting)
+
+
+@blp.route("/meetings/<int:meeting_id>/snapshot")
+@blp.response(200, SnapshotSchema)
+def staff_snapshot(meeting_id: int) -> dict[str, Any]:
+    """Return the live state for the moderator (hidden counts included)."""
+    meeting = services.moderated_meeting(require_staff(*STAFF), meeting_id)
+    return services.snapshot(meeting, staff=True)
+
+
+@blp.route("/meetings/<int:meeting_id>/join-code")
+@blp.response(200, JoinCodeSchema)
+def join_code(meeting_id: int) -> dict[str, Any]:
+    """Return the big screen's join QR, which changes every 30 seconds."""
+    return services.join_code(require_staff(*STAFF), meeting_id)
+
+
+@blp.route("/meetings/<int:meeting_id>/outcomes", methods=["POST"])
+@blp.arguments(OutcomeCreateSchema)
+@blp.response(201, OutcomeSchema)
+def add_outcome(body: dict[str, Any], meeting_id: int) -> Any:
+    """Record an outcome (协商成果) of the meeting."""
+    return services.add_outcome(require_staff(*STAFF), meeting_id, body["text"],
+                                body["feedback"])
+
+
+@blp.route("/meeting-outcomes/<int:outcome_id>/feedback", methods=["POST"])
+@blp.arguments(OutcomeFeedbackSchema)
+@blp.response(200, OutcomeSchema)
+def outcome_feedback(body: dict[str, Any], outcome_id: int) -> Any:
+    """Record the feedback given on an outcome (建议都反馈)."""
+    return services.give_feedback(require_staff(*STAFF), outcome_id, body["feedback"])
+
+
+@blp.route("/meetings/<int:meeting_id>/topics", methods=["POST"])
+@blp.arguments(TopicPickSchema)
+@blp.response(200, MeetingSchema)
+def pick_topic(body: dict[str, Any], meeting_id: int) -> Meeting:
+    """Put a collected topic on the meeting's agenda."""
+    return _staff_meeting(services.pick_topic(require_staff(*STAFF), meeting_id,
+                                              body["topic_id"]))
+
+
+@blp.route("/meeting-topics/from-opinion", methods=["POST"])
+@blp.arguments(TopicFromOpinionSchema)
+@blp.response(201, TopicSchema)
+def topic_from_opinion(body: dict[str, Any]) -> Any:
+    """Promote a resident's report to a topic of its site."""
+    return services.topic_from_opinion(require_staff(*STAFF), body["opinion_id"])
+
+
+# ---- staff: polls and proposals --------------------------------------------------------
+
+
+@blp.route("/meetings/<int:meeting_id>/polls", methods=["POST"])
+@blp.arguments(PollCreateSchema)
+@blp.response(201, PollSchema)
+def create_poll(body: dict[str, Any], meeting_id: int) -> dict[str, Any]:
+    """Add a poll to a meeting."""
+    poll = services.create_poll(require_staff(*STAFF), meeting_id, body)
+    return services.poll_public(poll, staff=True)
+
+
+@blp.route("/polls/<int:poll_id>/open", methods=["POST"])
+@blp.response(200, PollSchema)
+def open_poll(poll_id: int) -> dict[str, Any]:
+    """Open a poll for voting."""
+    return services.poll_public(services.open_poll(require_staff(*STAFF), poll_id), staff=True)
+
+
+@blp.route("/polls/<int:poll_id>/close", methods=["POST"])
+@blp.response(200, PollSchema)
+def close_poll(poll_id: int) -> dict[str, Any]:
+    """Close a poll: drain, freeze the result and check it against the stored ballots."""
+    return services.poll_public(services.close_poll(require_staff(*STAFF), poll_id), staff=True)
+
+
+@blp.route("/polls/<int:poll_id>/paper", methods=["POST"])
+@blp.arguments(PaperCountsSchema)
+@blp.response(200, PollSchema)
+def paper_counts(body: dict[str, Any], poll_id: int) -> dict[str, Any]:
+    """Enter paper or show-of-hands counts (channel "paper", audited)."""
+    poll = services.enter_paper_counts(require_staff(*STAFF), poll_id, body["counts"],
+                                       body["note"])
+    return services.poll_public(poll, staff=True)
+
+
+@blp.route("/polls/<int:poll_id>/named-votes")
+@blp.response(200, NamedVoteSchema(many=True))
+def named_votes(poll_id: int) -> list[dict[str, Any]]:
+    """List who voted what on a named poll."""
+    return services.named_votes(require_staff(*STAFF), poll_id)
+
+
+@blp.route("/meetings/<int:meeting_id>/proposals")
+@blp.response(200, ProposalSchema(many=True))
+def list_proposals(meeting_id: int) -> Any:
+    """List proposals from the floor for moderation."""
+    return services.list_proposals(require_staff(*STAFF), meeting_id)
+
+
+@blp.route("/meeting-proposals/<int:proposal_id>/decision", methods=["POST"])
+@blp.arguments(ProposalDecisionSchema)
+@blp.response(200, ProposalSchema)
+def decide_proposal(body: dict[str, Any], proposal_id: int) -> Any:
+    """Approve a proposal onto the agenda or a ballot, or decline it."""
+    return services.decide_proposal(require_staff(*STAFF), proposal_id, body["decision"],
+                                    body["target"], body["note"])
+
+
+# ---- residents ---------------------------------------------------------------------------
+
+
+@blp.route("/m/<string:code>")
+@blp.response(200, SnapshotSchema)
+def resident_view(code: str) -> dict[str, Any]:
+    """Return a meeting as the phone page shows it, with the caller's check-in and votes."""
+    identity = current_identity()
+    resident_id = identity.resident.id if identity.resident is not None else None
+    return services.resident_view(code, resident_id)
+
+
+@blp.route("/m/<string:code>/checkin", methods=["POST"])
+@blp.arguments(CheckInSchema)
+@blp.response(200, CheckInAnswerSchema)
+def check_in(body: dict[str, Any], code: str) -> dict[str, Any]:
+    """Check in to a meeting (on-site meetings need the big screen's current code)."""
+    attendance = services.check_in(code, _resident_id(), body.get("presence"))
+    return {"meeting_id": attendance.meeting_id,
+            "checked_in_at": attendance.checked_in_at.isoformat(),
+            "channel": attendance.channel, "message": "签到成功"}
+
+
+@blp.route("/polls/<int:poll_id>/votes", methods=["POST"])
+@blp.arguments(VoteSchema)
+@blp.response(200, VoteAnswerSchema)
+def vote(body: dict[str, Any], poll_id: int) -> dict[str, Any]:
+    """Cast a ballot; a retry with the same idempotency key returns the first answer."""
+    key = body.get("idempotency_key") or request.headers.get("Idempotency-Key")
+    answer = services.cast_vote(poll_id, services.resident_id_from_token(), body["choices"],
+                                key)
+    if answer.via == "redis":
+        ensure_background_drain()
+    return {"ballot_id": answer.ballot_uid, "poll_id": poll_id, "replay": answer.replay,
+            "cast_at_ms": answer.cast_at_ms, "message": "已投票"}
+
+
+@blp.route("/m/<string:code>/proposals", methods=["POST"])
+@limiter.limit("10/minute", key_func=_per_caller)
+@blp.arguments(ProposalCreateSchema)
+@blp.response(201, ProposalSchema)
+def submit_proposal(body: dict[str, Any], code: str) -> Any:
+    """Submit a proposal from the floor (shown after the moderator approves it)."""
+    return services.submit_proposal(code, _resident_id(), body["text"])
+
+
+@blp.route("/m/<string:code>/events")
+@blp.doc(responses={200: {"description": "text/event-stream: snapshot, tally, poll, "
+                                          "attendance, meeting, resync"}})
+def events(code: str) -> Response:
+    """Stream the meeting's live events (Server-Sent Events)."""
+    meeting = services.meeting_by_code(code)
+    hub = sse.get_hub(current_app._get_current_object())  # type: ignore[attr-defined]
+    listener = hub.subscribe(meeting.id)
+    # The snapshot is taken after subscribing, so nothing published in between is missed.
+    first = json.dumps(services.snapshot(meeting), ensure_ascii=False, default=str)
+    from server.extensions import db
+
+    db.session.remove()
+    body = sse.stream(hub, listener, f"event: snapshot\ndata: {first}\n\n")
+    return Response(body, mimetype="text/event-stream",
+                    headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+
+@blp.route("/sites/<string:code>/topics", methods=["POST"])
+@limiter.limit("10/minute", key_func=_per_caller)
+@blp.arguments(TopicCreateSchema)
+@blp.response(201, TopicSchema)
+def propose_topic(body: dict[str, Any], code: str) -> Any:
+    """Propose a topic for a site's next consultations (议题征集)."""
+    return services.propose_topic(code, _resident_id(), body["title"], body["detail"])
+
+
+@blp.route("/public/sites/<string:code>/topics")
+@blp.response(200, TopicSchema(many=True))
+def list_topics(code: str) -> Any:
+    """List a site's collected topics, most supported first."""
+    return services.list_topics(code)
+
+
+@blp.route("/meeting-topics/<int:topic_id>/support", methods=["POST"])
+@blp.response(200, TopicSchema)
+def support_topic(topic_id: int) -> Any:
+    """Support a topic (once per resident)."""
+    return services.support_topic(topic_id, _resident_id())
+
+
+@blp.route("/public/sites/<string:code>/meetings")
+@blp.response(200, PublicMeetingSchema(many=True))
+def site_meetings(code: str) -> list[dict[str, Any]]:
+    """Return a site's recent meetings with frozen results, outcomes and feedback."""
+    return services.site_meetings_public(code)

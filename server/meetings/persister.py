@@ -1,0 +1,236 @@
+"""Move accepted ballots from Redis streams into the database, and rebuild Redis from it.
+
+Why not write each ballot to the database inside the vote request: an accepted ballot is
+already durable in Redis (append-only file written before the reply), and the database is the
+slow, serialised part (SQLite fsyncs each commit). So requests only run the Lua script; a
+background drain per process copies the stream in batches every MEETINGS_DRAIN_INTERVAL
+seconds, and closing a poll drains whatever is left. The cursor lives in Redis next to the
+stream, so entries left behind by a crashed app process are picked up by the next drain.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+import redis
+from flask import Flask, current_app
+from sqlalchemy import func, select
+
+from server.extensions import db, get_redis
+from server.meetings import keys
+from server.meetings.models import Attendance, Ballot, PaperCount, Poll
+from server.meetings.scripts import script
+
+log = logging.getLogger(__name__)
+BATCH = 500
+LOCK_MS = 30_000
+
+
+class LockBusy(Exception):
+    """Another process holds the poll's drain lock."""
+
+
+@contextmanager
+def poll_lock(client: redis.Redis, poll_id: int, wait: float) -> Iterator[None]:
+    """Hold the poll's drain/rebuild lock, waiting up to `wait` seconds for it."""
+    token = secrets.token_hex(8)
+    key = keys.poll_drain_lock(poll_id)
+    deadline = time.monotonic() + wait
+    while not client.set(key, token, nx=True, px=LOCK_MS):
+        if time.monotonic() >= deadline:
+            raise LockBusy()
+        time.sleep(0.02)
+    try:
+        yield
+    finally:
+        try:
+            script(client, "release_lock")(keys=[key], args=[token])
+        except redis.RedisError:
+            pass
+
+
+def insert_ignore(rows: list[dict[str, Any]]) -> None:
+    """Insert ballots, skipping any whose ballot id (or poll+resident) is already stored."""
+    if not rows:
+        return
+    dialect = db.engine.dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    db.session.execute(insert(Ballot).values(rows).on_conflict_do_nothing())
+
+
+def _drain_locked(client: redis.Redis, poll_id: int) -> int:
+    cursor = client.get(keys.poll_cursor(poll_id)) or "0-0"
+    moved = 0
+    while True:
+        entries = client.xrange(keys.poll_stream(poll_id), min="(" + cursor, max="+",
+                                count=BATCH)
+        if not entries:
+            return moved
+        rows = [{
+            "ballot_uid": fields["b"],
+            "poll_id": poll_id,
+            "resident_id": int(fields["r"]),
+            "choices": fields["c"],
+            "idempotency_key": fields.get("k", ""),
+            "via": "redis",
+            "cast_at": datetime.fromtimestamp(int(fields["t"]) / 1000, UTC),
+        } for _id, fields in entries]
+        insert_ignore(rows)
+        db.session.commit()
+        uids = [row["ballot_uid"] for row in rows]
+        stored = set(db.session.scalars(select(Ballot.ballot_uid)
+                                        .where(Ballot.ballot_uid.in_(uids))))
+        if len(stored) != len(uids):
+            # A ballot Redis accepted for a resident who had meanwhile voted through the
+            # database (Redis unreachable): the resident counts once; closing reports it.
+            log.warning("poll %s: %d ballot(s) conflicted with database ballots", poll_id,
+                        len(uids) - len(stored))
+            client.hincrby(keys.poll_meta(poll_id), "conflicts", len(uids) - len(stored))
+        cursor = entries[-1][0]
+        script(client, "advance_cursor")(
+            keys=[keys.poll_cursor(poll_id), keys.poll_stream(poll_id)], args=[cursor])
+        moved += len(rows)
+
+
+def drain_poll(poll_id: int, wait: float = 10.0) -> int:
+    """Copy the poll's stream into the database; return how many entries were read."""
+    client = get_redis()
+    with poll_lock(client, poll_id, wait):
+        return _drain_locked(client, poll_id)
+
+
+def db_counts(poll_id: int) -> tuple[Counter[int], int, dict[int, int]]:
+    """Count stored ballots per option; return (online counts, ballots, paper counts)."""
+    counts: Counter[int] = Counter()
+    ballots = 0
+    for choices in db.session.scalars(select(Ballot.choices).where(Ballot.poll_id == poll_id)):
+        ballots += 1
+        for part in choices.split(","):
+            counts[int(part)] += 1
+    return counts, ballots, paper_counts(poll_id)
+
+
+def paper_counts(poll_id: int) -> dict[int, int]:
+    """Return the latest paper count per option of a poll."""
+    latest = (select(PaperCount.option_id, func.max(PaperCount.id).label("last"))
+              .where(PaperCount.poll_id == poll_id).group_by(PaperCount.option_id).subquery())
+    rows = db.session.execute(select(PaperCount.option_id, PaperCount.count)
+                              .join(latest, PaperCount.id == latest.c.last))
+    return {int(option): int(count) for option, count in rows}
+
+
+def meta_fields(poll: Poll, generation: int) -> dict[str, str]:
+    """Describe a poll for the vote script."""
+    closes = ""
+    if poll.closes_at is not None:
+        closes = str(int(poll.closes_at.timestamp() * 1000))
+    return {
+        "status": poll.status,
+        "gen": str(generation),
+        "options": ",".join(str(option.id) for option in poll.options),
+        "max": str(poll.max_choices if poll.kind == "multiple" else 1),
+        "closes_ms": closes,
+        "live": "1" if poll.live_results else "0",
+        "poll": str(poll.id),
+        "meeting": str(poll.meeting_id),
+    }
+
+
+def rebuild_poll(poll_id: int, wait: float = 10.0) -> None:
+    """Drain the stream, then reload the poll's Redis state from the database atomically."""
+    client = get_redis()
+    with poll_lock(client, poll_id, wait):
+        _drain_locked(client, poll_id)
+        db.session.expire_all()
+        poll = db.session.get(Poll, poll_id)
+        if poll is None:
+            return
+        generation = poll.db_generation
+        counts, ballots, paper = db_counts(poll_id)
+        voted = dict(db.session.execute(
+            select(Ballot.resident_id, Ballot.ballot_uid).where(Ballot.poll_id == poll_id)).all())
+        attendees = list(db.session.scalars(
+            select(Attendance.resident_id).where(Attendance.meeting_id == poll.meeting_id)))
+        meta = meta_fields(poll, generation)
+        db.session.rollback()
+        tally: dict[str, int] = {str(option): n for option, n in counts.items()}
+        tally.update({f"p:{option}": n for option, n in paper.items()})
+        tally["ballots"] = ballots
+        ttl = keys.POLL_TTL_SECONDS
+        pipe = client.pipeline(transaction=True)
+        pipe.delete(keys.poll_eligible(poll_id), keys.poll_voted(poll_id),
+                    keys.poll_tally(poll_id))
+        pipe.hset(keys.poll_meta(poll_id), mapping=meta)
+        pipe.hincrby(keys.poll_meta(poll_id), "v", 1)
+        if attendees:
+            pipe.sadd(keys.poll_eligible(poll_id), *attendees)
+        if voted:
+            pipe.hset(keys.poll_voted(poll_id), mapping=voted)
+        pipe.hset(keys.poll_tally(poll_id), mapping=tally)
+        for key in keys.poll_keys(poll_id):
+            pipe.expire(key, ttl)
+        pipe.execute()
+
+
+# ---- the background drain ---------------------------------------------------------------
+
+
+def drain_interval(app: Flask) -> float:
+    """Seconds between background drains; off under tests unless configured."""
+    value = app.config.get("MEETINGS_DRAIN_INTERVAL")
+    if value is None:
+        return 0.0 if app.config.get("TESTING") else 0.5
+    return float(value)
+
+
+def ensure_background_drain(app: Flask | None = None) -> None:
+    """Start this process's drain thread (a greenlet under gevent) if it is not running."""
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    interval = drain_interval(app)
+    if interval <= 0:
+        return
+    state = app.extensions.setdefault("sl_meetings_drain", {"pid": None,
+                                                            "lock": threading.Lock()})
+    if state["pid"] == os.getpid():
+        return
+    with state["lock"]:
+        if state["pid"] == os.getpid():
+            return
+        state["pid"] = os.getpid()
+        thread = threading.Thread(target=_drain_loop, args=(app, interval),
+                                  name="meetings-drain", daemon=True)
+        thread.start()
+
+
+def _drain_loop(app: Flask, interval: float) -> None:
+    while True:
+        time.sleep(interval)
+        try:
+            with app.app_context():
+                drain_active_polls()
+        except Exception:  # noqa: BLE001 - keep draining; the next round retries
+            log.exception("background drain failed")
+
+
+def drain_active_polls() -> int:
+    """Drain every poll with a live stream, skipping polls another process is draining."""
+    client = get_redis()
+    moved = 0
+    for member in client.smembers(keys.active_polls()):
+        try:
+            moved += drain_poll(int(member), wait=0)
+        except LockBusy:
+            continue
+    return moved

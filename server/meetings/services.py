@@ -1,0 +1,973 @@
+"""Rules of consultation meetings: meetings, presence check-in, polls, votes, topics."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import secrets
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import redis
+from flask import current_app
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from server.common.models import utcnow
+from server.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
+from server.extensions import db, get_redis
+from server.meetings import keys, persister
+from server.meetings.models import (
+    MEETING_STATUSES,
+    PARTICIPANT_KINDS,
+    POLL_KINDS,
+    YESNO_OPTIONS,
+    AgendaItem,
+    Attendance,
+    Ballot,
+    Meeting,
+    MeetingParticipant,
+    Outcome,
+    PaperCount,
+    Poll,
+    PollOption,
+    Proposal,
+    Topic,
+    TopicSupport,
+)
+from server.meetings.scripts import script
+from server.people.access import ensure_site_access
+from server.people.models import User
+from server.sites.models import Site
+
+log = logging.getLogger(__name__)
+
+MODERATOR_ROLES = ("moderator", "admin", "dispatcher")
+PRESENCE_WINDOW_SECONDS = 30
+CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+
+
+class PollClosed(Conflict):
+    code, message = "poll_closed", "投票已结束"
+
+
+class AlreadyVoted(Conflict):
+    code, message = "already_voted", "您已投过票，每人只能投一次"
+
+
+class NotCheckedIn(Forbidden):
+    code, message = "not_checked_in", "请先签到再投票"
+
+
+class PresenceExpired(DomainError):
+    status, code = 422, "presence_expired"
+    message = "签到二维码已过期，请扫描大屏幕上最新的二维码（二维码每 30 秒更换一次）"
+
+
+class PresenceInvalid(DomainError):
+    status, code, message = 422, "presence_invalid", "签到码无效，请扫描会场大屏幕上的签到二维码"
+
+
+class TallyUnavailable(DomainError):
+    status, code = 503, "tally_unavailable"
+    message = "计票服务暂时不可用，投票已停止；请稍后再点“结束投票”完成结算"
+
+
+# ---- helpers -----------------------------------------------------------------------------
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def _new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(7))
+
+
+def publish(meeting_id: int, event: str, topic: str, payload: dict[str, Any]) -> None:
+    """Announce a live event to every process serving the meeting's event streams."""
+    message = f"{event}\t{topic}\t{json.dumps(payload, ensure_ascii=False, default=str)}"
+    try:
+        get_redis().publish(keys.events_channel(meeting_id), message)
+    except redis.RedisError:
+        log.warning("could not publish %s for meeting %s", event, meeting_id)
+
+
+def get_meeting(meeting_id: int) -> Meeting:
+    """Return a meeting or raise 404."""
+    meeting = db.session.get(Meeting, meeting_id)
+    if meeting is None:
+        raise NotFound("找不到该协商活动")
+    return meeting
+
+
+def meeting_by_code(code: str) -> Meeting:
+    """Return a meeting by its public code, or raise 404 (drafts are not public)."""
+    meeting = db.session.scalar(select(Meeting).where(Meeting.code == code.strip().upper()))
+    if meeting is None or meeting.status == "draft":
+        raise NotFound("找不到该协商活动，请确认二维码是否正确")
+    return meeting
+
+
+def get_poll(poll_id: int) -> Poll:
+    """Return a poll or raise 404."""
+    poll = db.session.get(Poll, poll_id)
+    if poll is None:
+        raise NotFound("找不到该表决")
+    return poll
+
+
+def moderated_meeting(user: User, meeting_id: int) -> Meeting:
+    """Return a meeting the staff user may run, or raise 404/403."""
+    meeting = get_meeting(meeting_id)
+    ensure_site_access(user, meeting.site, MODERATOR_ROLES)
+    return meeting
+
+
+def moderated_poll(user: User, poll_id: int) -> Poll:
+    """Return a poll the staff user may run."""
+    poll = get_poll(poll_id)
+    ensure_site_access(user, poll.meeting.site, MODERATOR_ROLES)
+    return poll
+
+
+# ---- meetings ----------------------------------------------------------------------------
+
+
+def create_meeting(user: User, data: dict[str, Any]) -> Meeting:
+    """Create a draft meeting at a site in the user's scope."""
+    site = db.session.get(Site, data["site_id"])
+    if site is None:
+        raise NotFound("找不到该点位")
+    ensure_site_access(user, site, MODERATOR_ROLES)
+    online = bool(data.get("online", False))
+    meeting = Meeting(
+        code=_new_code(), site_id=site.id, title=data["title"],
+        description=data.get("description", ""), location=data.get("location", ""),
+        starts_at=data["starts_at"], ends_at=data.get("ends_at"), online=online,
+        presence_check=data.get("presence_check", not online), quorum=data.get("quorum", 0),
+        created_by_id=user.id,
+    )
+    _set_children(meeting, data)
+    db.session.add(meeting)
+    db.session.commit()
+    return meeting
+
+
+def _set_children(meeting: Meeting, data: dict[str, Any]) -> None:
+    if "participants" in data:
+        for item in data["participants"]:
+            if item["kind"] not in PARTICIPANT_KINDS:
+                raise ValidationFailed(errors={"participants": [f"未知类别：{item['kind']}"]})
+        meeting.participants = [MeetingParticipant(kind=p["kind"], name=p["name"],
+                                                   organisation=p.get("organisation", ""))
+                                for p in data["participants"]]
+    if "agenda" in data:
+        meeting.agenda = [AgendaItem(position=i, title=a["title"], note=a.get("note", ""))
+                          for i, a in enumerate(data["agenda"])]
+
+
+def update_meeting(user: User, meeting_id: int, data: dict[str, Any]) -> Meeting:
+    """Edit a meeting's details, minutes, participants or agenda."""
+    meeting = moderated_meeting(user, meeting_id)
+    for field in ("title", "description", "location", "starts_at", "ends_at", "online",
+                  "presence_check", "quorum", "minutes"):
+        if field in data:
+            setattr(meeting, field, data[field])
+    _set_children(meeting, data)
+    db.session.commit()
+    publish(meeting.id, "meeting", "meeting", {"id": meeting.id})
+    return meeting
+
+
+TRANSITIONS = {"draft": {"published"}, "published": {"in_session", "draft"},
+               "in_session": {"closed"}, "closed": set()}
+
+
+def set_meeting_status(user: User, meeting_id: int, status: str) -> Meeting:
+    """Move a meeting through draft → published → in session → closed."""
+    meeting = moderated_meeting(user, meeting_id)
+    if status not in TRANSITIONS.get(meeting.status, set()):
+        raise Conflict(f"“{MEETING_STATUSES[meeting.status]}”的活动不能改为"
+                       f"“{MEETING_STATUSES.get(status, status)}”", code="bad_transition")
+    if status == "closed" and any(p.status == "open" for p in meeting.polls):
+        raise Conflict("还有进行中的表决，请先结束表决", code="poll_still_open")
+    meeting.status = status
+    if status == "published" and meeting.published_at is None:
+        meeting.published_at = utcnow()
+    if status == "closed":
+        meeting.closed_at = utcnow()
+    db.session.commit()
+    publish(meeting.id, "meeting", "meeting", {"id": meeting.id, "status": status})
+    return meeting
+
+
+def list_meetings(user: User, site_id: int | None = None) -> list[Meeting]:
+    """List meetings at sites the user may run."""
+    from server.people.access import site_scope_filter
+
+    query = (select(Meeting).join(Site, Meeting.site_id == Site.id)
+             .where(site_scope_filter(user, MODERATOR_ROLES)).order_by(Meeting.starts_at.desc()))
+    if site_id is not None:
+        query = query.where(Meeting.site_id == site_id)
+    return list(db.session.scalars(query.limit(200)))
+
+
+def add_outcome(user: User, meeting_id: int, text: str, feedback: str = "") -> Outcome:
+    """Record an agreement of the meeting (协商成果)."""
+    meeting = moderated_meeting(user, meeting_id)
+    outcome = Outcome(meeting_id=meeting.id, text=text, feedback=feedback,
+                      feedback_at=utcnow() if feedback else None)
+    db.session.add(outcome)
+    db.session.commit()
+    return outcome
+
+
+def give_feedback(user: User, outcome_id: int, feedback: str) -> Outcome:
+    """Record the feedback given on an outcome afterwards (建议都反馈)."""
+    outcome = db.session.get(Outcome, outcome_id)
+    if outcome is None:
+        raise NotFound("找不到该协商成果")
+    moderated_meeting(user, outcome.meeting_id)
+    outcome.feedback = feedback
+    outcome.feedback_at = utcnow()
+    db.session.commit()
+    return outcome
+
+
+# ---- presence and check-in ---------------------------------------------------------------
+
+
+def presence_code(meeting_id: int, window: int) -> str:
+    """Return the join code of one 30-second window (HMAC of meeting and window)."""
+    key = current_app.config["SECRET_KEY"].encode()
+    digest = hmac.new(key, f"presence:{meeting_id}:{window}".encode(), hashlib.sha256).digest()
+    return "".join(CODE_ALPHABET[b % len(CODE_ALPHABET)] for b in digest[:6])
+
+
+def current_window(now: float | None = None) -> int:
+    """Return the number of the current 30-second window."""
+    return int((time.time() if now is None else now) // PRESENCE_WINDOW_SECONDS)
+
+
+def join_code(user: User, meeting_id: int, now: float | None = None) -> dict[str, Any]:
+    """Return the big screen's rotating join code, its URL, QR SVG and seconds left."""
+    from qr.codes import meeting_url, render_svg
+
+    meeting = moderated_meeting(user, meeting_id)
+    now = time.time() if now is None else now
+    window = current_window(now)
+    url = meeting_url(current_app.config["PUBLIC_BASE_URL"], meeting.code)
+    if meeting.presence_check:
+        url += f"?p={presence_code(meeting.id, window)}"
+    left = PRESENCE_WINDOW_SECONDS - (now - window * PRESENCE_WINDOW_SECONDS)
+    return {"code": presence_code(meeting.id, window) if meeting.presence_check else "",
+            "url": url, "svg": render_svg(url), "expires_in": round(left, 2),
+            "window_seconds": PRESENCE_WINDOW_SECONDS}
+
+
+def verify_presence(meeting: Meeting, code: str | None, now: float | None = None) -> None:
+    """Accept the code of the current or the previous window only."""
+    if not code:
+        raise PresenceInvalid("请扫描会场大屏幕上的签到二维码后再签到", code="presence_required")
+    window = current_window(now)
+    code = code.strip().upper()
+    for age in (0, 1):
+        if hmac.compare_digest(code, presence_code(meeting.id, window - age)):
+            return
+    if any(hmac.compare_digest(code, presence_code(meeting.id, window - age))
+           for age in range(2, 2 * 60 * 24)):
+        raise PresenceExpired()
+    raise PresenceInvalid()
+
+
+def check_in(code: str, resident_id: int, presence: str | None,
+             now: float | None = None) -> Attendance:
+    """Record a resident's attendance (presence-checked for on-site meetings)."""
+    meeting = meeting_by_code(code)
+    if meeting.status == "closed":
+        raise Conflict("本次协商活动已结束", code="meeting_closed")
+    if meeting.status != "in_session" and meeting.status != "published":
+        raise Conflict("本次协商活动尚未开始签到", code="meeting_not_started")
+    existing = db.session.scalar(select(Attendance).where(
+        Attendance.meeting_id == meeting.id, Attendance.resident_id == resident_id))
+    if existing is not None:
+        return existing
+    if meeting.presence_check:
+        verify_presence(meeting, presence, now)
+    attendance = Attendance(meeting_id=meeting.id, resident_id=resident_id,
+                            channel="onsite" if meeting.presence_check else "online")
+    db.session.add(attendance)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return db.session.scalars(select(Attendance).where(
+            Attendance.meeting_id == meeting.id, Attendance.resident_id == resident_id)).one()
+    open_polls = [p.id for p in meeting.polls if p.status == "open"]
+    _allow_in_redis(open_polls, resident_id)
+    publish(meeting.id, "attendance", "attendance", attendance_payload(meeting))
+    return attendance
+
+
+def _allow_in_redis(poll_ids: list[int], resident_id: int) -> None:
+    try:
+        client = get_redis()
+        for poll_id in poll_ids:
+            client.sadd(keys.poll_eligible(poll_id), resident_id)
+    except redis.RedisError:
+        # Redis will be rebuilt from the attendance table before it takes votes again.
+        if poll_ids:
+            db.session.execute(update(Poll).where(Poll.id.in_(poll_ids))
+                               .values(db_generation=Poll.db_generation + 1))
+            db.session.commit()
+
+
+def attendance_count(meeting_id: int) -> int:
+    """Count residents checked in to a meeting."""
+    return int(db.session.scalar(select(func.count(Attendance.id))
+                                 .where(Attendance.meeting_id == meeting_id)) or 0)
+
+
+def attendance_payload(meeting: Meeting) -> dict[str, Any]:
+    """Describe attendance against the quorum."""
+    count = attendance_count(meeting.id)
+    return {"checked_in": count, "quorum": meeting.quorum,
+            "quorum_met": count >= meeting.quorum if meeting.quorum else True}
+
+
+# ---- polls -------------------------------------------------------------------------------
+
+
+def create_poll(user: User, meeting_id: int, data: dict[str, Any]) -> Poll:
+    """Add a poll to a meeting (赞成/反对/弃权, single or multiple choice)."""
+    meeting = moderated_meeting(user, meeting_id)
+    if meeting.status == "closed":
+        raise Conflict("活动已结束，不能再添加表决", code="meeting_closed")
+    kind = data.get("kind", "yesno")
+    if kind not in POLL_KINDS:
+        raise ValidationFailed(errors={"kind": ["只能是 yesno、single 或 multiple"]})
+    labels = list(YESNO_OPTIONS) if kind == "yesno" else [s.strip() for s in
+                                                             data.get("options", []) if s.strip()]
+    if len(labels) < 2:
+        raise ValidationFailed(errors={"options": ["至少需要两个选项"]})
+    if len(set(labels)) != len(labels):
+        raise ValidationFailed(errors={"options": ["选项不能重复"]})
+    max_choices = int(data.get("max_choices") or 1) if kind == "multiple" else 1
+    if not 1 <= max_choices <= len(labels):
+        raise ValidationFailed(errors={"max_choices": [f"应在 1 到 {len(labels)} 之间"]})
+    poll = Poll(meeting_id=meeting.id, title=data["title"], kind=kind, max_choices=max_choices,
+                secret=data.get("secret", True), live_results=data.get("live_results", True),
+                duration_seconds=data.get("duration_seconds"),
+                options=[PollOption(position=i, label=label) for i, label in enumerate(labels)])
+    db.session.add(poll)
+    db.session.commit()
+    return poll
+
+
+def open_poll(user: User, poll_id: int) -> Poll:
+    """Open a poll for voting and load its state into Redis."""
+    poll = moderated_poll(user, poll_id)
+    meeting = poll.meeting
+    if meeting.status != "in_session":
+        raise Conflict("活动开始后才能发起表决", code="meeting_not_in_session")
+    if poll.status != "draft":
+        raise Conflict("该表决已经发起过了", code="poll_not_draft")
+    now = utcnow()
+    poll.status = "open"
+    poll.opened_at = now
+    if poll.duration_seconds:
+        poll.closes_at = now + timedelta(seconds=poll.duration_seconds)
+    meeting.current_poll_id = poll.id
+    db.session.commit()
+    forget_poll_row(poll.id)
+    try:
+        persister.rebuild_poll(poll.id)
+        get_redis().sadd(keys.active_polls(), poll.id)
+    except (redis.RedisError, persister.LockBusy):
+        log.warning("poll %s opened while Redis is unavailable; votes go to the database",
+                    poll.id)
+    persister.ensure_background_drain()
+    publish(meeting.id, "poll", f"poll:{poll.id}", poll_public(poll))
+    return poll
+
+
+@dataclass
+class VoteAnswer:
+    ballot_uid: str
+    cast_at_ms: int
+    replay: bool
+    via: str
+
+
+def cast_vote(poll_id: int, resident_id: int, choices: list[int],
+              idempotency_key: str | None = None) -> VoteAnswer:
+    """Accept one ballot: the Lua script in Redis, or the database when Redis is down."""
+    row = _poll_row(poll_id)
+    if row is None:
+        raise NotFound("找不到该表决")
+    status, generation, meeting_id, closes_at, max_choices = row
+    if status != "open" or (closes_at is not None and closes_at <= utcnow()):
+        raise PollClosed()
+    if not choices:
+        raise ValidationFailed("请选择后再投票", errors={"choices": ["请至少选择一项"]})
+    key = (idempotency_key or uuid.uuid4().hex)[:80]
+    choice_text = ",".join(str(c) for c in sorted(set(choices)))
+    if len(set(choices)) != len(choices):
+        raise ValidationFailed("选项不能重复", errors={"choices": ["选项不能重复"]})
+    try:
+        result = _run_vote(poll_id, resident_id, choice_text, key, generation, meeting_id)
+        if result[0] == "stale":
+            # Our cached generation may just be old; if not, Redis missed database ballots.
+            fresh = _poll_row(poll_id, fresh=True)
+            generation = fresh[1] if fresh else 0
+            result = _run_vote(poll_id, resident_id, choice_text, key, generation, meeting_id)
+        if result[0] == "stale":
+            try:
+                persister.rebuild_poll(poll_id, wait=2.0)
+            except persister.LockBusy:
+                return _vote_via_db(poll_id, resident_id, choices, key)
+            fresh = _poll_row(poll_id, fresh=True)
+            generation = fresh[1] if fresh else 0
+            result = _run_vote(poll_id, resident_id, choice_text, key, generation, meeting_id)
+            if result[0] == "stale":
+                return _vote_via_db(poll_id, resident_id, choices, key)
+    except redis.RedisError:
+        db.session.rollback()
+        return _vote_via_db(poll_id, resident_id, choices, key)
+    if result[0] == "err" and result[1] == "not_checked_in" and _attended(meeting_id,
+                                                                        resident_id):
+        # Checked in while the poll's Redis state was being rebuilt: repair and retry once.
+        _allow_in_redis([poll_id], resident_id)
+        result = _run_vote(poll_id, resident_id, choice_text, key, generation, meeting_id)
+    return _answer(result, poll_id, resident_id, key, max_choices)
+
+
+POLL_ROW_TTL = 0.5
+
+
+def _poll_row(poll_id: int, fresh: bool = False) -> tuple[Any, ...] | None:
+    """Return (status, generation, meeting, closes_at, max) of a poll, cached for 0.5 s.
+
+    The vote script itself refuses closed polls (Redis is told before the drain), so the
+    cache only delays noticing a database-path generation bump by at most POLL_ROW_TTL.
+    """
+    cache: dict[int, tuple[float, Any]] = current_app.extensions.setdefault(
+        "sl_meetings_poll_rows", {})
+    hit = cache.get(poll_id)
+    now = time.monotonic()
+    if hit is not None and not fresh and now - hit[0] < POLL_ROW_TTL:
+        return hit[1]
+    row = db.session.execute(select(Poll.status, Poll.db_generation, Poll.meeting_id,
+                                    Poll.closes_at, Poll.max_choices)
+                             .where(Poll.id == poll_id)).first()
+    # Release the database connection before talking to Redis: under gevent hundreds of
+    # requests wait on Redis at once and the pool is far smaller than that.
+    db.session.rollback()
+    value = tuple(row) if row is not None else None
+    cache[poll_id] = (now, value)
+    return value
+
+
+def forget_poll_row(poll_id: int) -> None:
+    """Drop this process's cached row of a poll (after opening or closing it)."""
+    current_app.extensions.get("sl_meetings_poll_rows", {}).pop(poll_id, None)
+
+
+def _attended(meeting_id: int, resident_id: int) -> bool:
+    found = db.session.scalar(select(Attendance.id).where(
+        Attendance.meeting_id == meeting_id, Attendance.resident_id == resident_id))
+    db.session.rollback()
+    return found is not None
+
+
+def ballot_uid(poll_id: int, resident_id: int, key: str) -> str:
+    """Derive the ballot id from poll, resident and idempotency key.
+
+    Both paths (Redis and the database fallback) derive the same id for the same request, so
+    a retry answered by the database after Redis died repeats the first answer's ballot id,
+    and the persister later sees one ballot, not two.
+    """
+    return hashlib.sha256(f"{poll_id}:{resident_id}:{key}".encode()).hexdigest()[:32]
+
+
+def _run_vote(poll_id: int, resident_id: int, choice_text: str, key: str, generation: int,
+              meeting_id: int) -> list[str]:
+    client = get_redis()
+    uid = ballot_uid(poll_id, resident_id, key)
+    return list(script(client, "vote")(
+        keys=keys.poll_keys(poll_id),
+        args=[resident_id, key, choice_text, uid, _now_ms(), generation,
+              keys.events_channel(meeting_id), keys.POLL_TTL_SECONDS]))
+
+
+def _answer(result: list[str], poll_id: int, resident_id: int, key: str,
+            max_choices: int) -> VoteAnswer:
+    outcome = result[0]
+    if outcome in ("ok", "dup"):
+        uid, cast_ms = result[1].split("|")
+        return VoteAnswer(uid, int(cast_ms), outcome == "dup", "redis")
+    code = result[1]
+    if code == "poll_closed":
+        raise PollClosed()
+    if code == "not_checked_in":
+        raise NotCheckedIn()
+    if code == "already_voted":
+        # A retry whose first answer came from the database path keeps that answer.
+        ballot = db.session.scalar(select(Ballot).where(Ballot.poll_id == poll_id,
+                                                        Ballot.resident_id == resident_id))
+        if ballot is not None and ballot.idempotency_key == key:
+            return VoteAnswer(ballot.ballot_uid, int(ballot.cast_at.timestamp() * 1000), True,
+                              ballot.via)
+        raise AlreadyVoted()
+    if code == "too_many_choices":
+        raise ValidationFailed(f"本表决最多可选 {max_choices} 项",
+                               errors={"choices": [f"最多可选 {max_choices} 项"]})
+    raise ValidationFailed("选项无效，请刷新页面后重试", errors={"choices": ["选项无效"]})
+
+
+def _vote_via_db(poll_id: int, resident_id: int, choices: list[int], key: str) -> VoteAnswer:
+    """Take a ballot through the database (Redis unreachable): slower, same rules."""
+    poll = get_poll(poll_id)
+    valid = {option.id for option in poll.options}
+    if any(c not in valid for c in choices):
+        raise ValidationFailed("选项无效，请刷新页面后重试", errors={"choices": ["选项无效"]})
+    max_choices = poll.max_choices if poll.kind == "multiple" else 1
+    if len(choices) > max_choices:
+        raise ValidationFailed(f"本表决最多可选 {max_choices} 项",
+                               errors={"choices": [f"最多可选 {max_choices} 项"]})
+    if not _attended(poll.meeting_id, resident_id):
+        raise NotCheckedIn()
+    existing = _existing_answer(poll_id, resident_id, key)
+    if existing is not None:
+        return existing
+    # Bumping the generation only while open serialises with closing (row lock on
+    # PostgreSQL, the single writer on SQLite) and tells Redis to rebuild before it votes.
+    bumped = db.session.execute(update(Poll).where(Poll.id == poll_id, Poll.status == "open")
+                                .values(db_generation=Poll.db_generation + 1))
+    if bumped.rowcount == 0:  # type: ignore[attr-defined]
+        db.session.rollback()
+        raise PollClosed()
+    now = utcnow()
+    ballot = Ballot(ballot_uid=ballot_uid(poll_id, resident_id, key), poll_id=poll_id,
+                    resident_id=resident_id,
+                    choices=",".join(str(c) for c in sorted(choices)), idempotency_key=key,
+                    via="db", cast_at=now)
+    db.session.add(ballot)
+    try:
+        db.session.commit()
+        forget_poll_row(poll_id)
+    except IntegrityError:
+        db.session.rollback()
+        existing = _existing_answer(poll_id, resident_id, key)
+        if existing is not None:
+            return existing
+        raise
+    return VoteAnswer(ballot.ballot_uid, int(now.timestamp() * 1000), False, "db")
+
+
+def _existing_answer(poll_id: int, resident_id: int, key: str) -> VoteAnswer | None:
+    ballot = db.session.scalar(select(Ballot).where(Ballot.poll_id == poll_id,
+                                                    Ballot.resident_id == resident_id))
+    if ballot is None:
+        return None
+    if ballot.idempotency_key == key:
+        return VoteAnswer(ballot.ballot_uid, int(ballot.cast_at.timestamp() * 1000), True,
+                          ballot.via)
+    db.session.rollback()
+    raise AlreadyVoted()
+
+
+def enter_paper_counts(user: User, poll_id: int, counts: dict[int, int], note: str = "") -> Poll:
+    """Record paper / show-of-hands counts (channel "paper"); they join the tally."""
+    poll = moderated_poll(user, poll_id)
+    if poll.status == "draft":
+        raise Conflict("表决尚未发起", code="poll_not_open")
+    if poll.status == "closed" and poll.result is not None:
+        raise Conflict("表决结果已冻结，不能再录入", code="poll_frozen")
+    valid = {option.id for option in poll.options}
+    for option_id, count in counts.items():
+        if option_id not in valid:
+            raise ValidationFailed(errors={"counts": [f"选项 {option_id} 不属于该表决"]})
+        if count < 0:
+            raise ValidationFailed(errors={"counts": ["人数不能为负"]})
+    for option_id, count in counts.items():
+        db.session.add(PaperCount(poll_id=poll.id, option_id=option_id, count=count,
+                                  note=note, entered_by_id=user.id))
+    db.session.commit()
+    log.info("paper counts for poll %s entered by user %s: %s", poll.id, user.id, counts)
+    try:
+        args: list[Any] = [keys.events_channel(poll.meeting_id)]
+        for option_id, count in counts.items():
+            args += [option_id, count]
+        script(get_redis(), "paper")(keys=[keys.poll_meta(poll.id), keys.poll_tally(poll.id)],
+                                     args=args)
+    except redis.RedisError:
+        db.session.execute(update(Poll).where(Poll.id == poll.id)
+                           .values(db_generation=Poll.db_generation + 1))
+        db.session.commit()
+    return poll
+
+
+def close_poll(user: User, poll_id: int) -> Poll:
+    """Stop voting, drain the stream, freeze the result and check it against the ballots."""
+    poll = moderated_poll(user, poll_id)
+    if poll.status == "draft":
+        raise Conflict("表决尚未发起", code="poll_not_open")
+    if poll.status == "closed" and poll.result is not None:
+        raise Conflict("该表决已经结束", code="poll_closed")
+    if poll.status == "open":
+        db.session.execute(update(Poll).where(Poll.id == poll.id, Poll.status == "open")
+                           .values(status="closed", closed_at=utcnow()))
+        db.session.commit()
+        forget_poll_row(poll.id)
+    return freeze_poll(poll.id)
+
+
+def freeze_poll(poll_id: int) -> Poll:
+    """Drain, compare the live tally with stored ballots, and store the frozen result."""
+    client = get_redis()
+    try:
+        client.hset(keys.poll_meta(poll_id), "status", "closed")
+        meta_gen = client.hget(keys.poll_meta(poll_id), "gen")
+        db.session.expire_all()
+        poll = get_poll(poll_id)
+        if meta_gen is None or int(meta_gen) != poll.db_generation:
+            persister.rebuild_poll(poll_id)
+        else:
+            persister.drain_poll(poll_id)
+        live = client.hgetall(keys.poll_tally(poll_id))
+    except (redis.RedisError, persister.LockBusy) as exc:
+        db.session.rollback()
+        raise TallyUnavailable() from exc
+    db.session.expire_all()
+    poll = get_poll(poll_id)
+    counts, ballots, paper = persister.db_counts(poll_id)
+    options = [{"id": o.id, "label": o.label, "online": counts.get(o.id, 0),
+                "paper": paper.get(o.id, 0), "total": counts.get(o.id, 0) + paper.get(o.id, 0)}
+               for o in poll.options]
+    live_ballots = int(live.get("ballots", 0))
+    problems = []
+    conflicts = int(client.hget(keys.poll_meta(poll_id), "conflicts") or 0)
+    if conflicts:
+        problems.append(f"{conflicts} 张选票与数据库中同一人的选票冲突，未计入")
+    if live_ballots != ballots:
+        problems.append(f"实时计票 {live_ballots} 票，数据库存票 {ballots} 张")
+    for o in options:
+        if int(live.get(str(o["id"]), 0)) != o["online"]:
+            problems.append(f"“{o['label']}”实时 {live.get(str(o['id']), 0)}，"
+                            f"存票 {o['online']}")
+    poll.result = {"options": options, "ballots": ballots,
+                   "paper": sum(paper.values()), "total_votes": sum(o["total"] for o in options),
+                   "checked_in": attendance_count(poll.meeting_id),
+                   "frozen_at": utcnow().isoformat()}
+    poll.result_error = ("计票核对不一致：" + "；".join(problems)) if problems else None
+    if problems:
+        log.error("poll %s frozen with a mismatch: %s", poll_id, poll.result_error)
+    db.session.commit()
+    try:
+        client.srem(keys.active_polls(), poll_id)
+    except redis.RedisError:
+        pass
+    publish(poll.meeting_id, "poll", f"poll:{poll.id}", poll_public(poll))
+    return poll
+
+
+def live_counts(poll: Poll) -> tuple[dict[int, int], dict[int, int], int]:
+    """Return (online, paper, ballots) for an open poll: Redis first, else the database."""
+    try:
+        tally = get_redis().hgetall(keys.poll_tally(poll.id))
+        if tally:
+            online = {o.id: int(tally.get(str(o.id), 0)) for o in poll.options}
+            paper = {o.id: int(tally.get(f"p:{o.id}", 0)) for o in poll.options}
+            return online, paper, int(tally.get("ballots", 0))
+    except redis.RedisError:
+        pass
+    counts, ballots, paper = persister.db_counts(poll.id)
+    return dict(counts), paper, ballots
+
+
+def poll_public(poll: Poll, staff: bool = False) -> dict[str, Any]:
+    """Describe a poll for screens and phones; hidden polls show counts only after close."""
+    data: dict[str, Any] = {
+        "id": poll.id, "title": poll.title, "kind": poll.kind,
+        "kind_name": POLL_KINDS[poll.kind], "status": poll.status,
+        "max_choices": poll.max_choices if poll.kind == "multiple" else 1,
+        "secret": poll.secret, "live_results": poll.live_results,
+        "closes_at": poll.closes_at.isoformat() if poll.closes_at else None,
+        "options": [{"id": o.id, "label": o.label} for o in poll.options],
+        "ballots": 0, "counts": None, "result": poll.result, "result_error": poll.result_error,
+    }
+    if poll.status == "open":
+        online, paper, ballots = live_counts(poll)
+        data["ballots"] = ballots
+        if poll.live_results or staff:
+            data["counts"] = {str(o.id): online.get(o.id, 0) + paper.get(o.id, 0)
+                              for o in poll.options}
+    elif poll.status == "closed" and poll.result:
+        data["ballots"] = poll.result["ballots"]
+        data["counts"] = {str(o["id"]): o["total"] for o in poll.result["options"]}
+    return data
+
+
+def named_votes(user: User, poll_id: int) -> list[dict[str, Any]]:
+    """List who voted what on a named (not secret) poll, for the moderator."""
+    poll = moderated_poll(user, poll_id)
+    if poll.secret:
+        raise Forbidden("无记名表决不公开投票人", code="secret_poll")
+    rows = db.session.scalars(select(Ballot).where(Ballot.poll_id == poll.id)
+                              .order_by(Ballot.cast_at))
+    return [{"resident_id": b.resident_id, "choices": [int(c) for c in b.choices.split(",")],
+             "cast_at": b.cast_at.isoformat()} for b in rows]
+
+
+# ---- snapshots ---------------------------------------------------------------------------
+
+
+def meeting_public(meeting: Meeting) -> dict[str, Any]:
+    """Describe a meeting for its public pages."""
+    return {
+        "id": meeting.id, "code": meeting.code, "title": meeting.title,
+        "description": meeting.description, "location": meeting.location,
+        "starts_at": meeting.starts_at.isoformat(),
+        "ends_at": meeting.ends_at.isoformat() if meeting.ends_at else None,
+        "status": meeting.status, "status_name": MEETING_STATUSES[meeting.status],
+        "online": meeting.online, "presence_check": meeting.presence_check,
+        "site": {"code": meeting.site.code, "name": meeting.site.name},
+        "participants": [{"kind": p.kind, "kind_name": PARTICIPANT_KINDS[p.kind],
+                          "name": p.name, "organisation": p.organisation}
+                         for p in meeting.participants],
+        "agenda": [{"id": a.id, "title": a.title, "note": a.note, "source": a.source}
+                   for a in meeting.agenda],
+        "outcomes": [{"id": o.id, "text": o.text, "feedback": o.feedback}
+                     for o in meeting.outcomes],
+        "minutes": meeting.minutes if meeting.status == "closed" else "",
+    }
+
+
+def snapshot(meeting: Meeting, staff: bool = False) -> dict[str, Any]:
+    """Return everything a screen or phone needs to draw the meeting now."""
+    current = db.session.get(Poll, meeting.current_poll_id) if meeting.current_poll_id else None
+    return {
+        "meeting": meeting_public(meeting),
+        "attendance": attendance_payload(meeting),
+        "current_poll": poll_public(current, staff) if current else None,
+        "polls": [poll_public(p, staff) for p in meeting.polls if staff or p.status != "draft"],
+    }
+
+
+def resident_view(code: str, resident_id: int | None) -> dict[str, Any]:
+    """Return the meeting snapshot plus the resident's own check-in and votes."""
+    meeting = meeting_by_code(code)
+    data = snapshot(meeting)
+    me: dict[str, Any] = {"checked_in": False, "votes": {}}
+    if resident_id is not None:
+        me["checked_in"] = db.session.scalar(select(Attendance.id).where(
+            Attendance.meeting_id == meeting.id, Attendance.resident_id == resident_id)
+        ) is not None
+        poll_ids = [p.id for p in meeting.polls]
+        votes = {}
+        if poll_ids:
+            try:
+                client = get_redis()
+                for poll_id in poll_ids:
+                    if client.hexists(keys.poll_voted(poll_id), resident_id):
+                        votes[str(poll_id)] = True
+            except redis.RedisError:
+                pass
+            for poll_id in db.session.scalars(select(Ballot.poll_id).where(
+                    Ballot.poll_id.in_(poll_ids), Ballot.resident_id == resident_id)):
+                votes[str(poll_id)] = True
+        me["votes"] = votes
+    data["me"] = me
+    return data
+
+
+# ---- proposals from the floor ------------------------------------------------------------
+
+
+def submit_proposal(code: str, resident_id: int, text: str) -> Proposal:
+    """Let a checked-in resident propose something from the floor."""
+    meeting = meeting_by_code(code)
+    if meeting.status != "in_session":
+        raise Conflict("活动进行中才能提交现场提议", code="meeting_not_in_session")
+    if not _attended(meeting.id, resident_id):
+        raise NotCheckedIn("请先签到再提交提议")
+    proposal = Proposal(meeting_id=meeting.id, resident_id=resident_id, text=text.strip())
+    db.session.add(proposal)
+    db.session.commit()
+    publish(meeting.id, "proposal", "proposal", {"id": proposal.id})
+    return proposal
+
+
+def list_proposals(user: User, meeting_id: int) -> list[Proposal]:
+    """List a meeting's proposals for its moderator."""
+    meeting = moderated_meeting(user, meeting_id)
+    return list(db.session.scalars(select(Proposal).where(Proposal.meeting_id == meeting.id)
+                                   .order_by(Proposal.id)))
+
+
+def decide_proposal(user: User, proposal_id: int, decision: str, target: str = "agenda",
+                    note: str = "") -> Proposal:
+    """Approve a proposal onto the agenda or a ballot, or decline it."""
+    proposal = db.session.get(Proposal, proposal_id)
+    if proposal is None:
+        raise NotFound("找不到该提议")
+    meeting = moderated_meeting(user, proposal.meeting_id)
+    if proposal.status != "pending":
+        raise Conflict("该提议已处理", code="proposal_decided")
+    proposal.decided_by_id = user.id
+    proposal.decided_at = utcnow()
+    proposal.decision_note = note
+    if decision == "decline":
+        proposal.status = "declined"
+    else:
+        proposal.status = "approved"
+        if target == "poll":
+            db.session.commit()
+            poll = create_poll(user, meeting.id, {"title": proposal.text[:200], "kind": "yesno"})
+            proposal.poll_id = poll.id
+        else:
+            item = AgendaItem(meeting_id=meeting.id, position=len(meeting.agenda),
+                              title=proposal.text[:200], source="floor")
+            db.session.add(item)
+            db.session.flush()
+            proposal.agenda_item_id = item.id
+    db.session.commit()
+    publish(meeting.id, "meeting", "meeting", {"id": meeting.id})
+    return proposal
+
+
+# ---- topic collection (议题征集) -----------------------------------------------------------
+
+
+def _site_by_code(code: str) -> Site:
+    site = db.session.scalar(select(Site).where(Site.code == code))
+    if site is None or not site.active:
+        raise NotFound("找不到该点位")
+    return site
+
+
+def propose_topic(site_code: str, resident_id: int, title: str, detail: str = "") -> Topic:
+    """Let a resident propose a topic for a site's next consultations."""
+    site = _site_by_code(site_code)
+    topic = Topic(site_id=site.id, title=title.strip(), detail=detail.strip(),
+                  resident_id=resident_id, supporters=1)
+    db.session.add(topic)
+    db.session.flush()
+    db.session.add(TopicSupport(topic_id=topic.id, resident_id=resident_id))
+    db.session.commit()
+    return topic
+
+
+def support_topic(topic_id: int, resident_id: int) -> Topic:
+    """Add a resident's support to a topic (once per resident)."""
+    topic = db.session.get(Topic, topic_id)
+    if topic is None:
+        raise NotFound("找不到该议题")
+    if topic.status != "open":
+        raise Conflict("该议题已不在征集中", code="topic_closed")
+    db.session.add(TopicSupport(topic_id=topic.id, resident_id=resident_id))
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise Conflict("您已支持过该议题", code="already_supported") from None
+    db.session.execute(update(Topic).where(Topic.id == topic.id)
+                       .values(supporters=Topic.supporters + 1))
+    db.session.commit()
+    db.session.refresh(topic)
+    return topic
+
+
+def list_topics(site_code: str) -> list[Topic]:
+    """List a site's topics, most supported first."""
+    site = _site_by_code(site_code)
+    return list(db.session.scalars(select(Topic).where(Topic.site_id == site.id)
+                                   .order_by(Topic.supporters.desc(), Topic.id.desc())
+                                   .limit(100)))
+
+
+def topic_from_opinion(user: User, opinion_id: int) -> Topic:
+    """Promote a resident's report to a topic of its site."""
+    from server.intake.models import Opinion
+
+    opinion = db.session.get(Opinion, opinion_id)
+    if opinion is None:
+        raise NotFound("找不到该社情民意")
+    site = db.session.get(Site, opinion.site_id)
+    assert site is not None
+    ensure_site_access(user, site, MODERATOR_ROLES)
+    topic = Topic(site_id=site.id, title=opinion.text[:60], detail=opinion.text,
+                  opinion_id=opinion.id, supporters=0)
+    db.session.add(topic)
+    db.session.commit()
+    return topic
+
+
+def pick_topic(user: User, meeting_id: int, topic_id: int) -> Meeting:
+    """Put a collected topic on a meeting's agenda."""
+    meeting = moderated_meeting(user, meeting_id)
+    topic = db.session.get(Topic, topic_id)
+    if topic is None or topic.site_id != meeting.site_id:
+        raise NotFound("找不到该议题")
+    if topic.status != "open":
+        raise Conflict("该议题已列入协商", code="topic_picked")
+    topic.status = "picked"
+    topic.meeting_id = meeting.id
+    db.session.add(AgendaItem(meeting_id=meeting.id, position=len(meeting.agenda),
+                              title=topic.title, note=topic.detail, source="topic"))
+    db.session.commit()
+    db.session.refresh(meeting)
+    return meeting
+
+
+# ---- public results ----------------------------------------------------------------------
+
+
+def site_meetings_public(site_code: str, limit: int = 10) -> list[dict[str, Any]]:
+    """Return a site's recent published meetings with frozen results, outcomes and feedback."""
+    site = _site_by_code(site_code)
+    meetings = db.session.scalars(select(Meeting).where(
+        Meeting.site_id == site.id, Meeting.status != "draft")
+        .order_by(Meeting.starts_at.desc()).limit(limit))
+    out = []
+    for meeting in meetings:
+        data = meeting_public(meeting)
+        data["polls"] = [{"id": p.id, "title": p.title, "kind_name": POLL_KINDS[p.kind],
+                          "result": p.result, "result_error": p.result_error}
+                         for p in meeting.polls if p.status == "closed" and p.result]
+        data["attendance"] = attendance_count(meeting.id)
+        out.append(data)
+    return out
+
+
+def resident_id_from_token() -> int:
+    """Return the calling resident's id from the signed token alone (the hot vote path).
+
+    Voting also needs a check-in, which loaded the resident once; the signature is enough
+    here and saves a database read per vote. Other endpoints use require_resident().
+    """
+    from flask import request
+
+    from server.errors import Unauthorized
+    from server.people.services import RESIDENT_TOKEN_PREFIX, _resident_serializer
+
+    header = request.headers.get("Authorization", "")
+    token = header[7:].strip() if header.lower().startswith("bearer ") else ""
+    if not token.startswith(RESIDENT_TOKEN_PREFIX):
+        from server.people.access import require_resident
+
+        return require_resident().id
+    try:
+        data = _resident_serializer().loads(
+            token[len(RESIDENT_TOKEN_PREFIX):],
+            max_age=current_app.config["RESIDENT_TOKEN_DAYS"] * 86400)
+    except Exception as exc:  # noqa: BLE001 - any bad token is the same answer
+        raise Unauthorized("身份已失效，请重新打开页面", code="invalid_token") from exc
+    return int(data.get("rid", 0))

@@ -1,0 +1,170 @@
+"""The vote path: check-in, one atomic script, idempotent retries, close and freeze."""
+
+from __future__ import annotations
+
+import uuid
+
+from server.extensions import db
+from server.meetings import keys, persister, services
+from server.meetings.models import Ballot, PaperCount, Poll
+from tests.factories import bearer, make_district, make_resident
+from tests.meetings.factories import make_meeting, make_moderator, make_poll, presence
+
+
+def _vote(client, token, poll, choices, key=None):
+    body = {"choices": choices}
+    if key:
+        body["idempotency_key"] = key
+    return client.post(f"/api/v1/polls/{poll.id}/votes", json=body, headers=bearer(token))
+
+
+def test_check_in_vote_retry_duplicate_and_close(client, redis):
+    d = make_district()
+    mod = make_moderator()
+    meeting = make_meeting(d.site_a, quorum=2)
+    poll = make_poll(mod, meeting)
+    yes, no, _abstain = (o.id for o in poll.options)
+    _, token = make_resident()
+    # Voting before check-in is refused.
+    assert _vote(client, token, poll, [yes]).status_code == 403
+    r = client.post(f"/api/v1/m/{meeting.code}/checkin", json={"presence": presence(meeting)},
+                    headers=bearer(token))
+    assert r.status_code == 200, r.get_json()
+    first = _vote(client, token, poll, [yes], key="k1")
+    assert first.status_code == 200
+    # A retry with the same key returns the first answer; a new vote is refused.
+    again = _vote(client, token, poll, [no], key="k1")
+    assert again.status_code == 200
+    assert again.get_json()["ballot_id"] == first.get_json()["ballot_id"]
+    assert again.get_json()["replay"] is True
+    dup = _vote(client, token, poll, [no], key="k2")
+    assert dup.status_code == 409 and dup.get_json()["code"] == "already_voted"
+    assert redis.hget(keys.poll_tally(poll.id), str(yes)) == "1"
+    assert redis.hget(keys.poll_tally(poll.id), str(no)) is None
+    # The resident page knows they voted.
+    view = client.get(f"/api/v1/m/{meeting.code}", headers=bearer(token)).get_json()
+    assert view["me"] == {"checked_in": True, "votes": {str(poll.id): True}}
+    assert view["attendance"] == {"checked_in": 1, "quorum": 2, "quorum_met": False}
+    closed = services.close_poll(mod, poll.id)
+    assert closed.result_error is None
+    assert closed.result["ballots"] == 1
+    assert [o["total"] for o in closed.result["options"]] == [1, 0, 0]
+    assert db.session.query(Ballot).count() == 1
+    late = _vote(client, token, poll, [yes], key="k3")
+    assert late.status_code == 409 and late.get_json()["message"] == "投票已结束"
+
+
+def test_multiple_choice_respects_the_maximum(client):
+    d = make_district()
+    mod = make_moderator()
+    meeting = make_meeting(d.site_a, presence_check=False)
+    poll = make_poll(mod, meeting, kind="multiple", options=["修路", "装路灯", "建充电桩"],
+                     max_choices=2)
+    a, b, c = (o.id for o in poll.options)
+    _, token = make_resident()
+    client.post(f"/api/v1/m/{meeting.code}/checkin", json={}, headers=bearer(token))
+    too_many = _vote(client, token, poll, [a, b, c])
+    assert too_many.status_code == 422 and "最多可选 2 项" in too_many.get_json()["message"]
+    assert _vote(client, token, poll, [a, 999]).status_code == 422
+    assert _vote(client, token, poll, [a, c]).status_code == 200
+    result = services.close_poll(mod, poll.id).result
+    assert [o["total"] for o in result["options"]] == [1, 0, 1]
+
+
+def test_hidden_results_and_paper_counts_join_the_tally(client):
+    d = make_district()
+    mod = make_moderator()
+    meeting = make_meeting(d.site_a, presence_check=False)
+    poll = make_poll(mod, meeting, live_results=False)
+    yes, no, _ = (o.id for o in poll.options)
+    _, token = make_resident()
+    client.post(f"/api/v1/m/{meeting.code}/checkin", json={}, headers=bearer(token))
+    assert _vote(client, token, poll, [yes]).status_code == 200
+    public = client.get(f"/api/v1/m/{meeting.code}").get_json()["current_poll"]
+    assert public["ballots"] == 1 and public["counts"] is None
+    services.enter_paper_counts(mod, poll.id, {yes: 5, no: 2}, note="举手表决")
+    services.enter_paper_counts(mod, poll.id, {no: 3}, note="更正")
+    assert db.session.query(PaperCount).count() == 3  # every entry kept for the audit
+    staff = services.poll_public(db.session.get(Poll, poll.id), staff=True)
+    assert staff["counts"] == {str(yes): 6, str(no): 3, str(poll.options[2].id): 0}
+    result = services.close_poll(mod, poll.id).result
+    assert [(o["online"], o["paper"]) for o in result["options"]] == [(1, 5), (0, 3), (0, 0)]
+    assert result["total_votes"] == 9
+    public = client.get(f"/api/v1/m/{meeting.code}").get_json()["polls"][0]
+    assert public["counts"][str(yes)] == 6
+
+
+def test_close_reports_a_mismatch_people_can_see(client, redis):
+    d = make_district()
+    mod = make_moderator()
+    meeting = make_meeting(d.site_a, presence_check=False)
+    poll = make_poll(mod, meeting)
+    _, token = make_resident()
+    client.post(f"/api/v1/m/{meeting.code}/checkin", json={}, headers=bearer(token))
+    assert _vote(client, token, poll, [poll.options[0].id]).status_code == 200
+    # Simulate a counting fault: the live tally says one more than the ballots.
+    redis.hincrby(keys.poll_tally(poll.id), "ballots", 1)
+    r = client.post(f"/api/v1/polls/{poll.id}/close", headers=_staff(client, mod))
+    assert r.status_code == 200
+    assert "计票核对不一致" in r.get_json()["result_error"]
+
+
+def _staff(client, user):
+    from server.people.services import issue_api_token
+
+    token, _ = issue_api_token(user)
+    return bearer(token)
+
+
+def test_persister_is_idempotent_and_resumes_from_its_cursor(client, redis):
+    d = make_district()
+    mod = make_moderator()
+    meeting = make_meeting(d.site_a, presence_check=False)
+    poll = make_poll(mod, meeting)
+    tokens = [make_resident()[1] for _ in range(5)]
+    for token in tokens:
+        client.post(f"/api/v1/m/{meeting.code}/checkin", json={}, headers=bearer(token))
+        assert _vote(client, token, poll, [poll.options[1].id]).status_code == 200
+    assert persister.drain_poll(poll.id) == 5
+    assert persister.drain_poll(poll.id) == 0
+    # Losing the cursor (a crash before it moved) re-reads entries: still one row each.
+    redis.delete(keys.poll_cursor(poll.id))
+    persister.drain_poll(poll.id)
+    assert db.session.query(Ballot).filter_by(poll_id=poll.id).count() == 5
+
+
+def test_voting_continues_through_the_database_and_redis_is_rebuilt(client, redis, app):
+    d = make_district()
+    mod = make_moderator()
+    meeting = make_meeting(d.site_a, presence_check=False)
+    poll = make_poll(mod, meeting)
+    yes = poll.options[0].id
+    residents = [make_resident() for _ in range(3)]
+    for _, token in residents:
+        client.post(f"/api/v1/m/{meeting.code}/checkin", json={}, headers=bearer(token))
+    assert _vote(client, residents[0][1], poll, [yes]).status_code == 200
+    answer = services._vote_via_db(poll.id, residents[1][0].id, [yes], uuid.uuid4().hex)
+    assert answer.via == "db"
+    db.session.expire_all()
+    assert db.session.get(Poll, poll.id).db_generation == 1
+    # Redis is back but stale: the next vote rebuilds it first, so resident 1 cannot vote
+    # again through Redis and the tally counts the database ballot.
+    assert _vote(client, residents[1][1], poll, [yes]).status_code == 409
+    assert _vote(client, residents[2][1], poll, [yes]).status_code == 200
+    assert redis.hget(keys.poll_tally(poll.id), str(yes)) == "3"
+    closed = services.close_poll(mod, poll.id)
+    assert closed.result_error is None and closed.result["ballots"] == 3
+
+
+def test_public_site_meetings_show_frozen_results(client):
+    d = make_district()
+    mod = make_moderator()
+    meeting = make_meeting(d.site_a, presence_check=False)
+    poll = make_poll(mod, meeting)
+    services.add_outcome(mod, meeting.id, "先修东西向农路，年内完工", "镇交通办已立项")
+    services.close_poll(mod, poll.id)
+    make_meeting(d.site_a, status="draft", title="未发布的会")
+    rows = client.get(f"/api/v1/public/sites/{d.site_a.code}/meetings").get_json()
+    assert [m["title"] for m in rows] == ["黄庄村农路修缮协商会"]
+    assert rows[0]["polls"][0]["result"]["ballots"] == 0
+    assert rows[0]["outcomes"][0]["feedback"] == "镇交通办已立项"
