@@ -63,11 +63,17 @@ def second_app(config: dict[str, Any]) -> Iterator[Flask]:
     without this the test app's rate limits would point at a Redis we stopped.
     """
     from server import create_app
-    from server.extensions import limiter
+    from server.extensions import db, limiter, redis_accessor
 
     saved = dict(limiter.__dict__)
+    other = create_app(config)
     try:
-        yield create_app(config)
+        yield other
     finally:
         limiter.__dict__.clear()
         limiter.__dict__.update(saved)
+        # Close what the second app opened, or its pooled connections leak into later tests.
+        with other.app_context():
+            db.session.remove()
+            db.engine.dispose()
+        redis_accessor.close(other)
