@@ -956,7 +956,7 @@ def resident_id_from_token() -> int:
     from flask import request
 
     from server.errors import Unauthorized
-    from server.people.services import RESIDENT_TOKEN_PREFIX, _resident_serializer
+    from server.people.services import RESIDENT_TOKEN_PREFIX, resident_id_for_token
 
     header = request.headers.get("Authorization", "")
     token = header[7:].strip() if header.lower().startswith("bearer ") else ""
@@ -964,10 +964,7 @@ def resident_id_from_token() -> int:
         from server.people.access import require_resident
 
         return require_resident().id
-    try:
-        data = _resident_serializer().loads(
-            token[len(RESIDENT_TOKEN_PREFIX):],
-            max_age=current_app.config["RESIDENT_TOKEN_DAYS"] * 86400)
-    except Exception as exc:  # noqa: BLE001 - any bad token is the same answer
-        raise Unauthorized("身份已失效，请重新打开页面", code="invalid_token") from exc
-    return int(data.get("rid", 0))
+    resident_id = resident_id_for_token(token)
+    if resident_id is None:
+        raise Unauthorized("身份已失效，请重新打开页面", code="invalid_token")
+    return resident_id

@@ -128,8 +128,8 @@ def resident_token(resident: Resident) -> str:
     return RESIDENT_TOKEN_PREFIX + str(_resident_serializer().dumps({"rid": resident.id}))
 
 
-def resident_for_token(token: str) -> Resident | None:
-    """Return the resident a signed token names, or None if it is forged or expired."""
+def resident_id_for_token(token: str) -> int | None:
+    """Return the resident id a signed token names (signature only, no database read)."""
     if not token.startswith(RESIDENT_TOKEN_PREFIX):
         return None
     max_age = current_app.config["RESIDENT_TOKEN_DAYS"] * 86400
@@ -137,7 +137,13 @@ def resident_for_token(token: str) -> Resident | None:
         data = _resident_serializer().loads(token[len(RESIDENT_TOKEN_PREFIX):], max_age=max_age)
     except (BadSignature, SignatureExpired):
         return None
-    return db.session.get(Resident, int(data.get("rid", 0)))
+    return int(data.get("rid", 0)) or None
+
+
+def resident_for_token(token: str) -> Resident | None:
+    """Return the resident a signed token names, or None if it is forged or expired."""
+    resident_id = resident_id_for_token(token)
+    return db.session.get(Resident, resident_id) if resident_id else None
 
 
 def wechat_client() -> WeChatClient:
