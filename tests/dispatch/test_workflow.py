@@ -53,7 +53,8 @@ def test_happy_path_to_closed(world: Any) -> None:
     case = case_of(o.id)
     assert case.assisting_department_ids == [w.other_dept.id]
     assert case.sign_due_at is not None and case.answer_due_at is not None
-    events = db.session.query(OpinionEvent).filter_by(opinion_id=o.id).all()
+    events = db.session.query(OpinionEvent).filter_by(opinion_id=o.id).order_by(
+        OpinionEvent.id).all()
     assert events[1].note == "收到" and events[1].actor_user_id == w.dispatcher.id
     assert events[5].note == "路灯已全部更换"
     assert events[6].actor_resident_id == w.resident.id
