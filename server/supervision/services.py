@@ -150,6 +150,10 @@ def _covers(user: User, roles: frozenset[str], unit_id: int | None,
         if _unscoped(grant) or (site_id is not None and grant.site_id == site_id) \
                 or (grant.unit_id is not None and grant.unit_id in ancestors):
             return True
+        # A target with no place (a department of no unit) is the whole district's.
+        if unit_id is None and site_id is None and grant.unit is not None \
+                and grant.unit.parent_id is None:
+            return True
     return False
 
 
