@@ -80,6 +80,10 @@ def _order(kind: str, issuer: User, demand: str, due: datetime, issued: datetime
            opinion: Opinion | None = None, department: Department | None = None,
            site: Site | None = None, status: str = "issued", reply: str | None = None,
            responder: User | None = None) -> SupervisionOrder:
+    if opinion is not None and department is None:
+        case = db.session.get(Case, opinion.id)
+        department = db.session.get(Department, case.department_id) \
+            if case and case.department_id else None
     order = SupervisionOrder(
         target_kind=kind, opinion_id=opinion.id if opinion else None,
         department_id=department.id if department else None,
