@@ -67,3 +67,11 @@ def test_supervision_page_with_demo_data(live_server: Any, browser: Any,
         assert "已回复" in page.inner_text("#order-rows")
     finally:
         context.close()
+    # The demo's department head signs in with the demo password and got the red messages.
+    context = _context(browser, live_server, "jtys_head")
+    try:
+        inbox = context.request.get(f"{live_server.url}/api/v1/notifications")
+        assert inbox.ok, inbox.text()
+        assert "红色预警" in inbox.text()
+    finally:
+        context.close()
