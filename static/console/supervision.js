@@ -50,7 +50,8 @@ async function loadWarnings() {
   }
   const mayIssue = session.user.roles.some((r) => r === "supervisor" || r === "admin");
   $("warning-rows").replaceChildren(...data.items.map((w) => {
-    const target = w.tracking_no || `督办 #${w.order_id}`;
+    const target = w.target_kind === "order"
+      ? `督办 #${w.order_id}${w.tracking_no ? `（${w.tracking_no}）` : ""}` : w.tracking_no;
     const who = w.department_name || w.member_name || "";
     const actions = el("td", { className: "row-actions" });
     if (mayIssue && w.target_kind === "case") {
@@ -106,7 +107,8 @@ async function loadOrders() {
       { blue: "临期", yellow: "滞后", red: "超期" }[o.level]));
     const row = el("tr", { className: o.level ? `level-${o.level}` : "" },
       el("td", { textContent: `#${o.id}` }),
-      el("td", { textContent: `${o.target_kind_name} · ${o.target_name}` }),
+      el("td", { textContent: o.target_name.startsWith(o.target_kind_name)
+        ? o.target_name : `${o.target_kind_name} · ${o.target_name}` }),
       el("td", { className: "text", textContent: o.demand, title: o.demand }),
       status,
       el("td", { textContent: localTime(o.due_at) }),
