@@ -11,6 +11,8 @@ from server.supervision import services
 from server.supervision.schemas import (
     CloseSchema,
     CountsSchema,
+    DepartmentHeadResultSchema,
+    DepartmentHeadSchema,
     EscalateSchema,
     IssueOrderSchema,
     OrderArgsSchema,
@@ -96,3 +98,11 @@ def escalate_order(body: dict[str, Any], order_id: int) -> dict[str, Any]:
 def close_order(body: dict[str, Any], order_id: int) -> dict[str, Any]:
     """Close an order."""
     return services.close_order(require_staff(), order_id, body.get("note"))
+
+
+@blp.route("/supervision/departments/<int:department_id>/head", methods=["PUT"])
+@blp.arguments(DepartmentHeadSchema)
+@blp.response(200, DepartmentHeadResultSchema)
+def set_department_head(body: dict[str, Any], department_id: int) -> dict[str, Any]:
+    """Set the department's head, who also receives its red warnings (district admins)."""
+    return services.set_department_head(require_staff(), department_id, body["head_user_id"])

@@ -138,3 +138,15 @@ class SweepSchema(Schema):
     raised = fields.Dict(keys=fields.String(), values=fields.Integer())
     notified = fields.Integer()
     cleared = fields.Integer()
+
+
+class DepartmentHeadSchema(Schema):
+    head_user_id = fields.Integer(required=True, allow_none=True,
+                                  metadata={"description": "a staff user, or null to unset"})
+
+
+class DepartmentHeadResultSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    head_user_id = fields.Integer(allow_none=True)
+    head_name = fields.String(allow_none=True)

@@ -614,3 +614,23 @@ def list_warnings(user: User, filters: dict[str, Any]) -> dict[str, Any]:
         counts = warning_counts(user, filters)
     return {"items": items, "total": len(ordered), "page": page, "per_page": per_page,
             "counts": counts}
+
+
+# ---- department heads -------------------------------------------------------------------
+
+
+def set_department_head(user: User, department_id: int, head_user_id: int | None) -> dict[
+        str, Any]:
+    """Set who heads a department (receives its red warnings); district admins only."""
+    if not any(g.role == "admin" and _unscoped(g) for g in user.grants):
+        raise Forbidden("仅区级管理员可以设置部门负责人", code="district_admin_only")
+    dept = db.session.get(Department, department_id)
+    if dept is None:
+        raise NotFound("找不到该部门", code="department_not_found")
+    head = db.session.get(User, head_user_id) if head_user_id is not None else None
+    if head_user_id is not None and (head is None or not head.active):
+        raise ValidationFailed(errors={"head_user_id": ["该用户不存在或已停用"]})
+    dept.head_user_id = head.id if head else None
+    db.session.commit()
+    return {"id": dept.id, "name": dept.name, "head_user_id": dept.head_user_id,
+            "head_name": head.display_name if head else None}

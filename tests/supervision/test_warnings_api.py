@@ -61,3 +61,17 @@ def test_sweep_endpoint_is_for_supervisors_and_admins(sv: Any) -> None:
     assert res.status_code == 403
     res = sv.client.post("/api/v1/supervision/sweep", headers=sv.auth(sv.supervisor))
     assert res.status_code == 200 and set(res.get_json()["raised"]) == {"blue", "yellow", "red"}
+
+
+def test_district_admins_set_a_department_head(sv: Any) -> None:
+    path = f"/api/v1/supervision/departments/{sv.other_dept.id}/head"
+    res = sv.client.put(path, json={"head_user_id": sv.other_handler.id},
+                        headers=sv.auth(sv.supervisor))
+    assert res.status_code == 403 and res.get_json()["code"] == "district_admin_only"
+    res = sv.client.put(path, json={"head_user_id": 999999}, headers=sv.auth(sv.admin))
+    assert res.status_code == 422
+    res = sv.client.put(path, json={"head_user_id": sv.other_handler.id},
+                        headers=sv.auth(sv.admin))
+    assert res.status_code == 200 and res.get_json()["head_user_id"] == sv.other_handler.id
+    res = sv.client.put(path, json={"head_user_id": None}, headers=sv.auth(sv.admin))
+    assert res.get_json()["head_user_id"] is None
