@@ -25,6 +25,9 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(posters_command)
     app.cli.add_command(deliver_command)
     app.cli.add_command(evaluation_cli)
+    from server.supervision.cli import supervision_cli
+
+    app.cli.add_command(supervision_cli)
 
 
 @click.command("seed-demo")
@@ -105,7 +108,14 @@ def serve_command(host: str, port: int, workers: int) -> None:
     lines.append("  按 Ctrl+C 停止。")
     click.echo("\n".join(lines))
     db.session.remove()
-    _run_gunicorn(host, port, workers, app.config["INSTANCE_PATH"])
+    from server.supervision.sweeper import start_sweeper
+
+    sweeper = start_sweeper(app)  # overdue warnings every minute on the embedded default
+    try:
+        _run_gunicorn(host, port, workers, app.config["INSTANCE_PATH"])
+    finally:
+        if sweeper is not None:
+            sweeper.stop()
 
 
 def _run_gunicorn(host: str, port: int, workers: int, instance: str) -> None:

@@ -36,6 +36,13 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "RESIDENT_TOKEN_DAYS": int(env.get("RESIDENT_TOKEN_DAYS", "365")),
         "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),
         "CJK_FONT_PATH": env.get("CJK_FONT_PATH", ""),
+        # Overdue warnings: blue when the working time left is at most this share of the
+        # step's window; yellow when at most this many working days are left (capped at
+        # half the blue threshold); the embedded default runs the sweep itself (auto|on|off).
+        "SUPERVISION_BLUE_SHARE": float(env.get("SUPERVISION_BLUE_SHARE", str(1 / 3))),
+        "SUPERVISION_YELLOW_DAYS": float(env.get("SUPERVISION_YELLOW_DAYS", "1")),
+        "SUPERVISION_SWEEPER": env.get("SUPERVISION_SWEEPER", "auto").strip().lower(),
+        "SUPERVISION_SWEEP_SECONDS": int(env.get("SUPERVISION_SWEEP_SECONDS", "60")),
         "TESTING": False,
     }
     if overrides:

@@ -529,3 +529,24 @@ __all__ = [
     "merge", "rate", "reassign", "record_submission", "refuse_extension", "request_extension",
     "return_case", "sign", "start", "void",
 ]
+
+
+# ---- events that change no state (supervision orders on a case) --------------------------
+
+ACTION_NAMES.update({"supervise": "督办", "supervise_respond": "督办回复",
+                     "supervise_escalate": "督办升级", "supervise_close": "督办办结"})
+
+
+def record_note(opinion_id: int, action: str, *, user: User | None, role: str | None,
+                note: str | None = None, data: dict[str, Any] | None = None) -> OpinionEvent:
+    """Append a timeline event that leaves the state as it is; the caller commits."""
+    opinion = db.session.get(Opinion, opinion_id)
+    if opinion is None:
+        raise NotFound("找不到该案件", code="case_not_found")
+    row = OpinionEvent(
+        opinion_id=opinion.id, action=action, actor_kind="staff" if user else "system",
+        actor_user_id=user.id if user else None, role=role, from_state=opinion.state,
+        to_state=opinion.state, note=note, data=data or {}, at=utcnow(),
+    )
+    db.session.add(row)
+    return row

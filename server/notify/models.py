@@ -11,7 +11,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 from server.common.models import UTCDateTime, utcnow
 from server.extensions import db
 
-EVENTS = {"accepted": "已受理", "answered": "已答复", "assigned": "新派单", "redo": "重办"}
+EVENTS = {"accepted": "已受理", "answered": "已答复", "assigned": "新派单", "redo": "重办",
+          # supervision (overdue warnings and supervision orders), staff inboxes only
+          "warn_blue": "蓝色预警", "warn_yellow": "黄色预警", "warn_red": "红色预警",
+          "order": "督办", "order_reply": "督办回复", "order_escalated": "督办升级"}
 STATUSES = {"pending": "待发送", "sent": "已发送", "failed": "发送失败", "skipped": "未发送"}
 
 

@@ -72,6 +72,8 @@ class Department(db.Model):
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
     phone: Mapped[str | None] = mapped_column(String(32))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Added by supervision (0008): who receives red overdue warnings besides the handlers.
+    head_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     unit: Mapped[Unit | None] = relationship()
 
