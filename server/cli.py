@@ -25,6 +25,9 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(posters_command)
     app.cli.add_command(deliver_command)
     app.cli.add_command(evaluation_cli)
+    from server.assessment.cli import assessment_cli
+
+    app.cli.add_command(assessment_cli)
 
 
 @click.command("seed-demo")

@@ -185,6 +185,9 @@ def seed_demo(seed: int = 2026) -> list[DemoAccount]:
 
     # Categories, routing, reply templates and a few cases in several states.
     seed_dispatch_demo()
+    from server.assessment.demo import seed_assessment_demo
+
+    seed_assessment_demo()
     return result
 
 
