@@ -71,7 +71,8 @@ def test_evidence_upload_sign_off_and_status(world: Any, client: Any, app: Any) 
 
     photo = upload(client, moderator, site.id, place, jpeg_with_gps(), "门口.jpg", "议事室门口")
     assert photo.status_code == 201, photo.get_json()
-    assert photo.get_json()["kind"] == "photo" and photo.get_json()["uploaded_by"] == "测试moderator"
+    assert photo.get_json()["kind"] == "photo"
+    assert photo.get_json()["uploaded_by"] == "测试moderator"
     stored = client.get(photo.get_json()["url"], headers=supervisor)
     assert stored.status_code == 200 and stored.mimetype == "image/jpeg"
     assert b"SecretCam" not in stored.data and Image.open(io.BytesIO(stored.data)).getexif() \
