@@ -1,20 +1,11 @@
 // Assessment (考评): department and site rankings, demo-site shortfall, checklist, weights.
 import { api } from "/static/common/api.js";
+import { el } from "/static/common/dom.js";
 
 const $ = (id) => document.getElementById(id);
 let csrf = null;
 let me = null;
 
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === "class") node.className = v;
-    else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
-    else node.setAttribute(k, v);
-  }
-  for (const c of children) node.append(c instanceof Node ? c : document.createTextNode(String(c)));
-  return node;
-}
 const pct = (v) => (v === null || v === undefined ? "—" : `${(v * 100).toFixed(1)}%`);
 const num = (v) => (v === null || v === undefined ? "—" : String(v));
 
