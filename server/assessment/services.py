@@ -21,6 +21,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, false, func, literal, select, true
+from sqlalchemy.orm import aliased
 
 from server.common.models import UTCDateTime, utcnow
 from server.common.text import SHANGHAI
@@ -70,7 +71,8 @@ LIMITS = {"weight": (0, 100), "penalty": (0, 100), "target": (0, 52)}
 COMPONENTS: dict[str, list[tuple[str, str, str]]] = {
     "department": [
         ("sign_ontime", "按时签收率",
-         "按时签收次数 ÷（签收次数 + 已过签收期限仍未签收的件数）"),
+         "按时签收次数 ÷（签收次数 + 已过签收期限仍未签收的件数）；"
+         "每次签收、答复、重办计入当时承办的部门（退单转派前的记在原部门）"),
         ("answer_ontime", "按时答复率",
          "按时答复次数 ÷（答复次数 + 已过答复期限仍未答复的件数）；重办后再答复另计一次"),
         ("resolution", "解决率",
@@ -86,7 +88,8 @@ COMPONENTS: dict[str, list[tuple[str, str, str]]] = {
     ],
 }
 PENALTIES: dict[str, list[tuple[str, str, str]]] = {
-    "department": [("redo", "重办", "统计期内反映、由本部门承办的件被群众退回重办的次数"),
+    "department": [("redo", "重办",
+                    "统计期内反映的件在本部门承办期间被群众评为不满意、退回重办的次数"),
                    ("order", "督办", "统计期内本部门收到的督办单张数")],
     "site": [("order", "督办", "统计期内本点位收到的督办单张数")],
 }
@@ -244,13 +247,32 @@ def orders_received(kind: str, period: Period) -> dict[int, int]:
 # ---- grouped queries --------------------------------------------------------------------------
 
 
+def _department_at_event() -> tuple[Any, ColumnElement[Any]]:
+    """Return (event alias, SQL: the department holding the case when that event happened).
+
+    That is the department of the latest assign/reassign event before it (NULL when that
+    assignment went to a committee member); cases with no assignment event on their timeline
+    (imported or hand-made) fall back to the case's current department.
+    """
+    from server.dispatch.models import Case
+
+    event, earlier = aliased(OpinionEvent), aliased(OpinionEvent)
+    assigned_to = (
+        select(func.coalesce(earlier.data["department_id"].as_integer(), -1))
+        .where(earlier.opinion_id == event.opinion_id,
+               earlier.action.in_(("assign", "reassign")), earlier.id < event.id)
+        .order_by(earlier.id.desc()).limit(1).scalar_subquery())
+    return event, func.nullif(func.coalesce(assigned_to, Case.department_id), -1)
+
+
 def _department_sums(period: Period, now: datetime) -> dict[int, dict[str, int]]:
-    """Return per department: cases, overdue unsigned/unanswered, solved, rated, good, redo."""
+    """Return per department: cases, overdue unsigned/unanswered, solved, rated, good, events."""
     from server.dispatch.models import Case
 
     o = Opinion
     now_lit = literal(now, UTCDateTime())
     accepted = o.state.in_(ACCEPTED_STATES)
+    # Standing of the cases each department holds now.
     rows = db.session.execute(
         select(
             Case.department_id,
@@ -263,7 +285,6 @@ def _department_sums(period: Period, now: datetime) -> dict[int, dict[str, int]]
             count_if(and_(accepted, resolved_condition())).label("resolved"),
             count_if(o.rating.is_not(None)).label("rated"),
             count_if(o.rating.in_(GOOD_RATINGS)).label("good"),
-            func.coalesce(func.sum(Case.redo_count), 0).label("redo"),
         )
         .select_from(o).join(Case, Case.opinion_id == o.id)
         .where(counted_condition(period), Case.department_id.is_not(None))
@@ -271,18 +292,25 @@ def _department_sums(period: Period, now: datetime) -> dict[int, dict[str, int]]
     ).all()
     sums = {int(r.department_id): {k: int(v or 0) for k, v in r._mapping.items()
                                    if k != "department_id"} for r in rows}
-    # Each sign and answer event carries the lateness the workflow computed at that moment.
-    late = OpinionEvent.data["late"].as_boolean()
+    # Signs, answers and redos count against the department that held the case then; sign
+    # and answer events carry the lateness the workflow computed at that moment.
+    event, department = _department_at_event()
+    inner = (
+        select(department.label("dept"), event.action.label("action"),
+               event.data["late"].as_boolean().label("late"))
+        .select_from(event)
+        .join(o, o.id == event.opinion_id).outerjoin(Case, Case.opinion_id == o.id)
+        .where(counted_condition(period), event.action.in_(("sign", "answer", "redo")))
+    ).subquery("ev")
     events = db.session.execute(
-        select(Case.department_id, OpinionEvent.action, func.count(), count_if(late))
-        .select_from(OpinionEvent)
-        .join(o, o.id == OpinionEvent.opinion_id).join(Case, Case.opinion_id == o.id)
-        .where(counted_condition(period), Case.department_id.is_not(None),
-               OpinionEvent.action.in_(("sign", "answer")))
-        .group_by(Case.department_id, OpinionEvent.action)
+        select(inner.c.dept, inner.c.action, func.count(), count_if(inner.c.late))
+        .where(inner.c.dept.is_not(None)).group_by(inner.c.dept, inner.c.action)
     ).all()
     for dept_id, action, total, late_count in events:
         row = sums.setdefault(int(dept_id), {})
+        if action == "redo":
+            row["redo"] = int(total)
+            continue
         row[f"{action}s"] = int(total)
         row[f"late_{action}s"] = int(late_count or 0)
     return sums

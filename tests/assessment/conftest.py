@@ -2,8 +2,9 @@
 
 Tree (tests.factories.make_district): 龙冈镇 → 黄庄村 (site A, made a demo site here),
 朱沟村 (site B); 大冈镇 → 新丰村 (site C); plus a second demo site D at 新丰村.
-Departments: 交通运输局 (A: six cases at site A), 民政局 (B: one perfect case at site B),
-水务局 (C: nothing), 农业农村局 (D: one case at site B, answered on time, not rated).
+Departments: 交通运输局 (A: six cases at site A, and a late sign on a case it then returned),
+民政局 (B: one perfect case at site B), 水务局 (C: nothing), 农业农村局 (D: one case at site B,
+answered on time, not rated), 住建局 (E: took over the returned case, on time, not rated).
 """
 
 from __future__ import annotations
@@ -65,6 +66,7 @@ class World:
     dept_b: Department
     dept_c: Department
     dept_d: Department
+    dept_e: Department
     site_d: Site
 
 
@@ -78,6 +80,7 @@ def world() -> World:
     dept_b = make_department("民政局")
     dept_c = make_department("水务局")
     dept_d = make_department("农业农村局")
+    dept_e = make_department("住建局")
 
     # --- 交通运输局 (dept A), all at site A ---
     # c1: signed and answered on time, satisfied, closed.
@@ -105,7 +108,17 @@ def world() -> World:
     make_case(a_site, dept_a, "in_progress", "2025-03-05", signed="2025-03-05",
               answered="2025-04-02", rating="unsatisfied", redo=2, answer_due=FUTURE,
               events=[ev("sign", "2025-03-05"), ev("answer", "2025-03-15"),
-                      ev("answer", "2025-04-02", late=True)])
+                      ev("rate", "2025-03-20", rating="unsatisfied"), ev("redo", "2025-03-20"),
+                      ev("answer", "2025-04-02", late=True),
+                      ev("rate", "2025-04-03", rating="unsatisfied"), ev("redo", "2025-04-03")])
+    # c7 (site B): assigned to A, signed late by A, returned, reassigned to 住建局 (E), which
+    #     signed and answered on time; not rated. The late sign stays with A.
+    make_case(b_site, dept_e, "answered", "2025-07-01", signed="2025-07-02",
+              sign_due="2025-07-02", answered="2025-07-08", answer_due=local("2025-07-15"),
+              events=[ev("assign", "2025-07-01", department_id=dept_a.id),
+                      ev("sign", "2025-07-03", late=True), ev("return", "2025-07-03"),
+                      ev("reassign", "2025-07-03", department_id=dept_e.id),
+                      ev("sign", "2025-07-04"), ev("answer", "2025-07-08")])
 
     # --- 民政局 (dept B): one perfect case at site B ---
     make_case(b_site, dept_b, "closed", "2025-05-06", signed="2025-05-06",
@@ -127,4 +140,4 @@ def world() -> World:
     meeting(a_site, "2024-11-10")                # other year
     meeting(b_site, "2025-06-18")
     db.session.commit()
-    return World(d, dept_a, dept_b, dept_c, dept_d, site_d)
+    return World(d, dept_a, dept_b, dept_c, dept_d, dept_e, site_d)

@@ -24,14 +24,14 @@ def test_supervisor_sees_all_handler_own_department_town_staff_their_sites(
         world: Any, client: Any) -> None:
     supervisor = token(make_user("supervisor"))
     body = client.get("/api/v1/assessment/departments?year=2025", headers=supervisor)
-    assert names(body) == ["民政局", "农业农村局", "交通运输局", "水务局"]
+    assert names(body) == ["民政局", "住建局", "农业农村局", "交通运输局", "水务局"]
     data = body.get_json()
     assert data["period"] == {"start": "2025-01-01", "end": "2025-12-31", "label": "2025年"}
     assert data["weights"] == {"sign_ontime": 20, "answer_ontime": 30, "resolution": 25,
                                "satisfaction": 25}
     assert "Σ" in data["formula"]
-    a = data["items"][2]
-    assert a["score"] == 43.6 and a["rank"] == 3
+    a = data["items"][3]
+    assert a["score"] == 41.7 and a["rank"] == 4
 
     handler = token(make_user("handler", department_id=world.dept_a.id))
     assert names(client.get("/api/v1/assessment/departments?year=2025", headers=handler)) \
@@ -71,7 +71,7 @@ def test_weights_over_http_change_the_ranking(world: Any, client: Any) -> None:
     changed = client.put("/api/v1/assessment/settings", json={"values": values}, headers=admin)
     assert changed.status_code == 200, changed.get_json()
     body = client.get("/api/v1/assessment/departments?year=2025", headers=supervisor)
-    assert names(body) == ["民政局", "交通运输局", "农业农村局", "水务局"]
+    assert names(body) == ["民政局", "交通运输局", "住建局", "农业农村局", "水务局"]
     assert body.get_json()["weights"]["resolution"] == 100
     bad = client.put("/api/v1/assessment/settings", json={"values": {"site.activities": -1}},
                      headers=admin)
@@ -88,8 +88,8 @@ def test_xlsx_export_reads_back(world: Any, client: Any) -> None:
     depts = list(book["部门得分"].iter_rows(min_row=2, values_only=True))
     assert depts[0][:2] == ("排名", "名称") and depts[0][-3:] == ("扣分", "得分", "承办件数")
     rows = {r[1]: r for r in depts[1:]}
-    assert rows["交通运输局"][0] == 3 and rows["交通运输局"][-2] == 43.6
-    assert rows["交通运输局"][2:6] == (0.6667, 0.375, 0.3333, 0.6667)
+    assert rows["交通运输局"][0] == 4 and rows["交通运输局"][-2] == 41.7
+    assert rows["交通运输局"][2:6] == (0.5714, 0.375, 0.3333, 0.6667)
     assert rows["交通运输局"][6] == 3            # redo count
     assert rows["水务局"][0] == "—" and rows["水务局"][-2] == "—"
     assert book["部门得分"].cell(row=3, column=3).number_format == "0.0%"

@@ -36,10 +36,10 @@ def test_assessment_page_ranks_and_shows_the_checklist(world: Any, live_server: 
     context, page = _open(browser, live_server, supervisor)
     try:
         rows = page.locator("#departments tr")
-        assert rows.count() == 5  # header + 4 departments
+        assert rows.count() == 6  # header + 5 departments
         assert "民政局" in rows.nth(1).inner_text()
         a_row = page.locator("#departments tr", has_text="交通运输局").inner_text()
-        assert "43.6" in a_row and "66.7%" in a_row and "37.5%" in a_row
+        assert "41.7" in a_row and "57.1%" in a_row and "37.5%" in a_row
         assert page.locator("#departments tr", has_text="水务局").inner_text().count("—") >= 5
         assert "Σ" in page.locator("#formula").inner_text()
         short = page.locator("#shortfall tr", has_text="新丰村示范点").inner_text()

@@ -33,24 +33,27 @@ def test_department_scores_by_hand(world: Any) -> None:
     rows = by_name(services.department_scores(YEAR_2025))
     a = rows["交通运输局"]
     assert a["facts"] == {
-        "cases": 6,               # c1…c6, all in working states
-        "signs": 5, "late_signs": 1, "unsigned_overdue": 1,     # c3 late; c5 never signed
+        "cases": 6,               # c1…c6, all in working states (c7 is 住建局's now)
+        "signs": 6, "late_signs": 2,  # c1-c4, c6 and c7's first sign; c3 and c7 late
+        "unsigned_overdue": 1,        # c5 never signed
         "answers": 6, "late_answers": 3, "unanswered_overdue": 2,  # c2, c3, c6 late; c4, c5
-        "resolved": 2, "rated": 3, "good": 2, "redo": 3, "orders": 0,
+        "resolved": 2, "rated": 3, "good": 2,
+        "redo": 3,                # redo events: c2 once, c6 twice
+        "orders": 0,
     }
     assert rates(a) == {
-        "sign_ontime": 0.6667,    # (5 − 1) ÷ (5 + 1) = 4/6
+        "sign_ontime": 0.5714,    # (6 − 2) ÷ (6 + 1) = 4/7
         "answer_ontime": 0.375,   # (6 − 3) ÷ (6 + 2) = 3/8
         "resolution": 0.3333,     # 2 ÷ 6 (c1, c2 closed)
         "satisfaction": 0.6667,   # 2 ÷ 3 (c1, c2 满意; c6 不满意)
     }
-    # base = 20×0.6667 + 30×0.375 + 25×0.3333 + 25×0.6667
-    #      = 13.334 + 11.25 + 8.3325 + 16.6675 = 49.584   (weights sum to 100)
-    assert a["base"] == 49.58
+    # base = 20×0.5714 + 30×0.375 + 25×0.3333 + 25×0.6667
+    #      = 11.428 + 11.25 + 8.3325 + 16.6675 = 47.678   (weights sum to 100)
+    assert a["base"] == 47.68
     # penalty: 3 redos × 2 = 6 (under the cap of 20); 0 orders
     assert a["penalties"] == [{"key": "redo", "name": "重办", "count": 3, "points": 6.0},
                               {"key": "order", "name": "督办", "count": 0, "points": 0.0}]
-    assert a["score"] == 43.6     # 49.584 − 6 = 43.584
+    assert a["score"] == 41.7     # 47.678 − 6 = 41.678
     assert [c["share"] for c in a["components"]] == [0.2, 0.3, 0.25, 0.25]
 
     b = rows["民政局"]
@@ -66,18 +69,25 @@ def test_department_scores_by_hand(world: Any) -> None:
     assert [c["share"] for c in d["components"]] == [0.2667, 0.4, 0.3333, None]
     assert d["score"] == 66.7
 
+    # 住建局 took over c7 after A's late sign and returned it: its own sign and answer were on
+    # time → the same 66.7 as 农业农村局 (a tie: both rank 2).
+    e = rows["住建局"]
+    assert (e["facts"]["signs"], e["facts"]["late_signs"], e["facts"]["cases"]) == (1, 0, 1)
+    assert e["score"] == 66.7
+
     # 水务局: no case at all → no component, no score (not 0, not 100).
     c = rows["水务局"]
     assert all(v is None for v in rates(c).values())
     assert c["score"] is None and c["rank"] is None
 
     ranking = [(r["name"], r["rank"]) for r in services.department_scores(YEAR_2025)]
-    assert ranking == [("民政局", 1), ("农业农村局", 2), ("交通运输局", 3), ("水务局", None)]
+    assert ranking == [("民政局", 1), ("住建局", 2), ("农业农村局", 2), ("交通运输局", 4),
+                       ("水务局", None)]
 
 
 def test_changing_weights_changes_the_ranking(world: Any, client: Any) -> None:
     admin = make_user("admin")
-    # Only 解决率 counts: 交通运输局 100 × 0.3333 − 6 = 27.33 → 27.3; 农业农村局 0 → 0.0.
+    # Only 解决率 counts: 交通运输局 100 × 0.3333 − 6 = 27.33 → 27.3; 住建局, 农业农村局 0.
     admin_result = services.update_settings(admin, {
         "department.sign_ontime": 0, "department.answer_ontime": 0,
         "department.resolution": 100, "department.satisfaction": 0})
@@ -85,7 +95,8 @@ def test_changing_weights_changes_the_ranking(world: Any, client: Any) -> None:
         == 100
     rows = services.department_scores(YEAR_2025)
     assert [(r["name"], r["score"]) for r in rows] == [
-        ("民政局", 100.0), ("交通运输局", 27.3), ("农业农村局", 0.0), ("水务局", None)]
+        ("民政局", 100.0), ("交通运输局", 27.3), ("住建局", 0.0), ("农业农村局", 0.0),
+        ("水务局", None)]
     # Heavier redo penalty: 3 × 10 = 30, capped at 20 → 33.33 − 20 = 13.33 → 13.3.
     services.update_settings(admin, {"department.redo_points": 10})
     a = by_name(services.department_scores(YEAR_2025))["交通运输局"]
@@ -119,10 +130,11 @@ def test_site_scores_by_hand(world: Any) -> None:
     assert a["score"] == 60.8
 
     b = rows[world.d.site_b.name]   # ordinary site: 2 a year required
-    assert rates(b) == {"activities": 0.5, "answered": 1.0, "resolution": 0.5,
+    # three reports (民政局's, 农业农村局's, c7), all answered, one solved, one rated 基本满意
+    assert rates(b) == {"activities": 0.5, "answered": 1.0, "resolution": 0.3333,
                         "satisfaction": 1.0}
-    # 30×0.5 + 20×1 + 25×0.5 + 25×1 = 15 + 20 + 12.5 + 25 = 72.5
-    assert b["score"] == 72.5
+    # 30×0.5 + 20×1 + 25×0.3333 + 25×1 = 15 + 20 + 8.3325 + 25 = 68.3325
+    assert b["score"] == 68.3
 
     c = rows[world.d.site_c.name]   # no reports, no meetings: only 活动 0 ÷ 2 has data
     assert rates(c) == {"activities": 0.0, "answered": None, "resolution": None,
