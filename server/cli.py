@@ -28,6 +28,9 @@ def register_cli(app: Flask) -> None:
     from server.supervision.cli import supervision_cli
 
     app.cli.add_command(supervision_cli)
+    from server.assessment.cli import assessment_cli
+
+    app.cli.add_command(assessment_cli)
 
 
 @click.command("seed-demo")

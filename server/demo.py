@@ -188,6 +188,9 @@ def seed_demo(seed: int = 2026) -> list[DemoAccount]:
     from server.supervision.demo import seed_supervision_demo
 
     result += seed_supervision_demo()  # a department head, late cases, supervision orders
+    from server.assessment.demo import seed_assessment_demo
+
+    seed_assessment_demo()
     return result
 
 

@@ -208,23 +208,37 @@ def _owner_map(nodes: list[UnitNode], root: UnitNode) -> dict[int, int]:
 # ---- the grouped queries ---------------------------------------------------------------------
 
 
+def count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    """Return SUM(CASE WHEN condition THEN 1 ELSE 0 END): a conditional count for GROUP BY."""
+    return func.sum(case((condition, 1), else_=0))
+
+
+def resolved_condition() -> ColumnElement[bool]:
+    """Return the SQL condition of a solved case (closed, or answered and rated good)."""
+    o = Opinion
+    return or_(o.state == "closed", and_(o.state == "answered", o.rating.in_(GOOD_RATINGS)))
+
+
+def counted_condition(period: Period) -> ColumnElement[bool]:
+    """Return the cohort condition: reported in the period, not voided, not refused."""
+    lo, hi = period.utc_bounds()
+    o = Opinion
+    return and_(o.created_at >= lo, o.created_at < hi, o.state != "voided",
+                o.moderation != "refused")
+
+
 def _case_groups(path: str, period: Period, now: datetime) -> list[Any]:
     """Return one aggregated row per (unit_id, category_id) of the subtree's opinions."""
     from server.dispatch.models import Case
 
-    lo, hi = period.utc_bounds()
     o = Opinion
     now_lit = literal(now, UTCDateTime())
     accepted = o.state.in_(ACCEPTED_STATES)
-    resolved = or_(o.state == "closed",
-                   and_(o.state == "answered", o.rating.in_(GOOD_RATINGS)))
+    resolved = resolved_condition()
     # An open case is late once its deadline passed; an answered one if answered after it.
     finished_at = case((o.state.in_(tuple(OPEN_STATES)), now_lit),
                        else_=func.coalesce(o.answered_at, now_lit))
     overdue = and_(Case.answer_due_at.is_not(None), Case.answer_due_at < finished_at)
-
-    def count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
-        return func.sum(case((condition, 1), else_=0))
 
     stmt = (
         select(
@@ -243,8 +257,7 @@ def _case_groups(path: str, period: Period, now: datetime) -> list[Any]:
         )
         .select_from(o)
         .outerjoin(Case, Case.opinion_id == o.id)
-        .where(o.unit_id.in_(_subtree_ids(path)), o.created_at >= lo, o.created_at < hi,
-               o.state != "voided", o.moderation != "refused")
+        .where(o.unit_id.in_(_subtree_ids(path)), counted_condition(period))
         .group_by(o.unit_id, o.category_id)
     )
     return list(db.session.execute(stmt).all())
@@ -314,15 +327,12 @@ def _meetings_held(path: str, period: Period) -> dict[int, int]:
 
 def _daily(path: str, period: Period) -> list[Any]:
     """Return (local day, collected, resolved) per day of the period."""
-    lo, hi = period.utc_bounds()
     o = Opinion
     day = _local_day(o.created_at).label("local_day")
-    resolved = or_(o.state == "closed", and_(o.state == "answered", o.rating.in_(GOOD_RATINGS)))
     stmt = (
         select(day, func.count().label("collected"),
-               func.sum(case((resolved, 1), else_=0)).label("resolved"))
-        .where(o.unit_id.in_(_subtree_ids(path)), o.created_at >= lo, o.created_at < hi,
-               o.state != "voided", o.moderation != "refused")
+               count_if(resolved_condition()).label("resolved"))
+        .where(o.unit_id.in_(_subtree_ids(path)), counted_condition(period))
         .group_by(literal_column("local_day"))
     )
     return list(db.session.execute(stmt).all())

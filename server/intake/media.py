@@ -103,7 +103,11 @@ def media_file(root: str | Path, sha256: str) -> Path:
 
 def store_blob(root: str | Path, sha256: str, data: bytes) -> Path:
     """Write a blob once (atomically); identical content is stored a single time."""
-    path = media_file(root, sha256)
+    return write_once(media_file(root, sha256), data)
+
+
+def write_once(path: Path, data: bytes) -> Path:
+    """Write a content-addressed file atomically unless it already exists."""
     if path.exists():
         return path
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -1,5 +1,6 @@
 // Leaders' dashboard (评价研判): four highs, counters, drill-down, heat table, trend, topics.
 import { api, ApiError } from "/static/common/api.js";
+import { el } from "/static/common/dom.js";
 
 const $ = (id) => document.getElementById(id);
 const state = { unit: null, start: "", end: "" };
@@ -9,16 +10,6 @@ const COUNTERS = [
   ["overdue_share", ""],
 ];
 
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === "class") node.className = v;
-    else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
-    else node.setAttribute(k, v);
-  }
-  for (const c of children) node.append(c instanceof Node ? c : document.createTextNode(String(c)));
-  return node;
-}
 const pct = (v) => (v === null || v === undefined ? "—" : `${(v * 100).toFixed(1)}%`);
 
 function query() {

@@ -1,0 +1,1 @@
+"""Performance assessment (考评): scores of departments and sites, demo-site checklist."""

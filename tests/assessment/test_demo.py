@@ -1,0 +1,27 @@
+"""The demo seeder leaves the assessment page something to show."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from server.assessment import services
+from server.assessment.checklist import checklist_status
+from server.people.models import User
+
+
+def test_demo_seeds_checklist_meetings_and_evidence(app: Any, db: Any) -> None:
+    from server.demo import seed_demo
+
+    started = time.perf_counter()
+    seed_demo()
+    elapsed = time.perf_counter() - started
+    supervisor = db.session.query(User).filter_by(username="supervisor").one()
+    status = checklist_status(supervisor)
+    assert len(status) == 10                                  # the article's 10 demo sites
+    assert [s["with_evidence"] for s in status[:3]] == [6, 4, 2]
+    assert [s["approved"] for s in status[:3]] == [5, 3, 1]
+    shortfall = services.demo_shortfall_for(supervisor, {})
+    assert {s["held"] for s in shortfall["sites"]} == {0, 1, 2, 3, 4}
+    assert any(s["status"] == "met" for s in shortfall["sites"])
+    assert elapsed < 30, elapsed
