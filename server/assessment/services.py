@@ -218,28 +218,19 @@ def required_activities(per_year: float, period: Period) -> float:
 
 
 def orders_received(kind: str, period: Period) -> dict[int, int]:
-    """Count supervision orders per department or site in the period (empty until they exist).
+    """Count supervision orders (督办) issued in the period per department or site.
 
-    The supervision domain is built separately; until its `supervision_orders` table is
-    registered (with a `<kind>_id` target column and an `issued_at`/`created_at` time) every
-    unit counts 0 orders.
+    An order on a case names the department holding the case and the case's site when it is
+    issued (server/supervision), so case orders count against both.
     """
-    try:
-        import server.supervision.models  # noqa: F401 - registers the table when it exists
-    except ImportError:  # pragma: no cover - supervision not landed
-        return {}
-    table = db.metadata.tables.get("supervision_orders")
-    if table is None:
-        return {}
-    target = table.c.get(f"{kind}_id")
-    when = table.c.get("issued_at")
-    if when is None:
-        when = table.c.get("created_at")
-    if target is None or when is None:
-        return {}
+    from server.supervision.models import SupervisionOrder
+
+    target = SupervisionOrder.department_id if kind == "department" else SupervisionOrder.site_id
     lo, hi = period.utc_bounds()
     rows = db.session.execute(
-        select(target, func.count()).where(target.is_not(None), when >= lo, when < hi)
+        select(target, func.count()).where(
+            target.is_not(None), SupervisionOrder.issued_at >= lo,
+            SupervisionOrder.issued_at < hi)
         .group_by(target)).all()
     return {int(t): int(n) for t, n in rows}
 

@@ -8,7 +8,7 @@ Rates are rounded to 4 places before weighting (as the API returns them).
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -183,6 +183,26 @@ def test_demo_site_shortfall(world: Any) -> None:
         world.d.site_a.name: "未达标", "新丰村示范点": "未达标"}
 
 
-def test_supervision_orders_count_zero_until_that_table_exists(world: Any) -> None:
-    assert services.orders_received("department", YEAR_2025) == {}
-    assert services.orders_received("site", YEAR_2025) == {}
+def test_supervision_orders_are_a_penalty(world: Any) -> None:
+    from server.extensions import db
+    from server.supervision.models import SupervisionOrder
+
+    admin = make_user("admin")
+
+    def order(day: str, **target: Any) -> None:
+        at = datetime.fromisoformat(f"{day}T10:00:00+08:00")
+        db.session.add(SupervisionOrder(
+            target_kind="department" if "site_id" not in target else "case", demand="请加快办理",
+            issued_by_id=admin.id, issued_at=at, due_set_at=at, due_at=at + timedelta(days=5),
+            status="issued", escalations=0, **target))
+
+    order("2025-04-01", department_id=world.dept_a.id)
+    order("2025-06-01", department_id=world.dept_a.id, site_id=world.d.site_a.id)
+    order("2024-12-31", department_id=world.dept_a.id)  # another year: not counted
+    db.session.commit()
+    assert services.orders_received("department", YEAR_2025) == {world.dept_a.id: 2}
+    assert services.orders_received("site", YEAR_2025) == {world.d.site_a.id: 1}
+    a = by_name(services.department_scores(YEAR_2025))["交通运输局"]
+    assert a["facts"]["orders"] == 2
+    # penalties: 3 redos × 2 = 6, 2 orders × 5 = 10; 47.678 − 16 = 31.678
+    assert a["score"] == 31.7
