@@ -185,6 +185,9 @@ def seed_demo(seed: int = 2026) -> list[DemoAccount]:
 
     # Categories, routing, reply templates and a few cases in several states.
     seed_dispatch_demo()
+    from server.people.thinktank_demo import seed_thinktank_demo
+
+    seed_thinktank_demo()  # 1,450 experts and members attached to sites
     return result
 
 

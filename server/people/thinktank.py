@@ -411,7 +411,8 @@ def rank_experts(user: User, analysis: TextAnalysis, town: Unit | None, limit: i
         if matched:
             # The first matching field matters most; each further one adds a little.
             score += 4 + (len(matched) - 1) + 0.1 * sum(analysis.hits[c] for c in matched)
-            reasons.append("专业匹配：" + "、".join(names[c] for c in matched))
+            # Vocabulary order reads the same for every expert.
+            reasons.append("专业匹配：" + "、".join(n for c, n in names.items() if c in matched))
         shared = [w for w in _codes(expert.keywords) if w in word_set]
         if shared:
             score += min(len(shared), 3)

@@ -27,8 +27,8 @@ from server.people.thinktank_schemas import (
     MemberWriteSchema,
     SpecialtySchema,
     SuggestArgsSchema,
-    SuggestionSchema,
     TextSuggestArgsSchema,
+    ThinkTankSuggestionSchema,
 )
 
 # Nested in the people blueprint (url prefix /api/v1), so DOMAINS needs no new entry.
@@ -107,7 +107,7 @@ def update_member(body: dict[str, Any], member_id: int) -> dict[str, Any]:
 
 @blp.route("/opinions/<int:opinion_id>/suggestions")
 @blp.arguments(SuggestArgsSchema, location="query")
-@blp.response(200, SuggestionSchema)
+@blp.response(200, ThinkTankSuggestionSchema)
 def opinion_suggestions(args: dict[str, Any], opinion_id: int) -> dict[str, Any]:
     """Suggest experts and members for a case by its text and area."""
     return services.suggest_for_opinion(require_staff(*READ_ROLES), opinion_id, args["limit"])
@@ -115,7 +115,7 @@ def opinion_suggestions(args: dict[str, Any], opinion_id: int) -> dict[str, Any]
 
 @blp.route("/meetings/<int:meeting_id>/suggestions")
 @blp.arguments(SuggestArgsSchema, location="query")
-@blp.response(200, SuggestionSchema)
+@blp.response(200, ThinkTankSuggestionSchema)
 def meeting_suggestions(args: dict[str, Any], meeting_id: int) -> dict[str, Any]:
     """Suggest experts and members for a meeting by its topic, agenda and site."""
     return services.suggest_for_meeting(require_staff(*READ_ROLES), meeting_id, args["limit"])
@@ -123,7 +123,7 @@ def meeting_suggestions(args: dict[str, Any], meeting_id: int) -> dict[str, Any]
 
 @blp.route("/thinktank/suggestions")
 @blp.arguments(TextSuggestArgsSchema, location="query")
-@blp.response(200, SuggestionSchema)
+@blp.response(200, ThinkTankSuggestionSchema)
 def text_suggestions(args: dict[str, Any]) -> dict[str, Any]:
     """Suggest experts and members for free text within an area (the console panel)."""
     return services.suggest_for_text(require_staff(*READ_ROLES), args["text"],

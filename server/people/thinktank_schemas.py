@@ -152,7 +152,7 @@ class RankedMemberSchema(MemberSchema):
     reason = fields.String()
 
 
-class SuggestionSchema(Schema):
+class ThinkTankSuggestionSchema(Schema):
     keywords = fields.List(fields.String())
     specialties = fields.List(fields.Nested(SpecialtySchema))
     area = fields.String()
