@@ -504,17 +504,19 @@ def respond_url(invitation: Invitation) -> str | None:
 
 def _target(invitation: Invitation) -> dict[str, Any]:
     from server.intake.models import Opinion
+    from server.intake.textmatch import excerpt
     from server.meetings.models import Meeting
 
     if invitation.opinion_id is not None:
         opinion = db.session.get(Opinion, invitation.opinion_id)
         assert opinion is not None
         return {"kind": "opinion", "id": opinion.id, "label": f"诉求 {opinion.tracking_no}",
-                "site_id": opinion.site_id, "starts_at": None}
+                "summary": excerpt(opinion.text, 120), "site_id": opinion.site_id,
+                "starts_at": None}
     meeting = db.session.get(Meeting, invitation.meeting_id)
     assert meeting is not None
     return {"kind": "meeting", "id": meeting.id, "label": f"协商活动：{meeting.title}",
-            "site_id": meeting.site_id,
+            "summary": excerpt(meeting.description, 120), "site_id": meeting.site_id,
             "starts_at": local_time(meeting.starts_at).strftime("%Y-%m-%d %H:%M")}
 
 

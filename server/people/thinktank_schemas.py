@@ -187,6 +187,7 @@ class InvitationTargetSchema(Schema):
     kind = fields.String()
     id = fields.Integer()
     label = fields.String()
+    summary = fields.String(metadata={"description": "excerpt, phone numbers masked"})
     site_id = fields.Integer()
     starts_at = fields.String(allow_none=True, metadata={"description": "Asia/Shanghai"})
 
