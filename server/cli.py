@@ -20,11 +20,13 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(openapi_command)
     from server.evaluation.cli import evaluation_cli
     from server.notify.cli import deliver_command
+    from server.people.cli import thinktank_cli
     from server.sites.cli import posters_command
 
     app.cli.add_command(posters_command)
     app.cli.add_command(deliver_command)
     app.cli.add_command(evaluation_cli)
+    app.cli.add_command(thinktank_cli)
 
 
 @click.command("seed-demo")

@@ -17,7 +17,7 @@ from typing import Any
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import Select, false, func, or_, select
+from sqlalchemy import Select, false, func, insert, or_, select
 
 from server.common.models import utcnow
 from server.common.text import local_time, mask_phone
@@ -353,14 +353,29 @@ def suggest_for_opinion(user: User, opinion_id: int, limit: int = 10) -> dict[st
     """Suggest experts and members for a case, by its text and where it came from."""
     opinion, site = _opinion_for(user, opinion_id)
     text = opinion.text + (" " + opinion.category.name if opinion.category else "")
-    return suggest(user, text, site=site, limit=limit)
+    result = suggest(user, text, site=site, limit=limit)
+    return _mark_invited(result, Invitation.opinion_id == opinion_id)
 
 
 def suggest_for_meeting(user: User, meeting_id: int, limit: int = 10) -> dict[str, Any]:
     """Suggest experts and members for a meeting, by its topic, agenda and site."""
     meeting, site = _meeting_for(user, meeting_id)
     parts = [meeting.title, meeting.description] + [item.title for item in meeting.agenda]
-    return suggest(user, " ".join(parts), site=site, limit=limit)
+    result = suggest(user, " ".join(parts), site=site, limit=limit)
+    return _mark_invited(result, Invitation.meeting_id == meeting_id)
+
+
+def _mark_invited(result: dict[str, Any], target: Any) -> dict[str, Any]:
+    # Staff should see at a glance whom they already asked and what they answered.
+    rows = db.session.execute(select(Invitation.expert_id, Invitation.member_id,
+                                     Invitation.status).where(target)).all()
+    experts = {r.expert_id: r.status for r in rows if r.expert_id is not None}
+    members = {r.member_id: r.status for r in rows if r.member_id is not None}
+    for kind, statuses in (("experts", experts), ("members", members)):
+        for row in result[kind]:
+            status = statuses.get(row["id"])
+            row["invitation_status"] = INVITATION_STATUSES[status] if status else None
+    return result
 
 
 def suggest_for_text(user: User, text: str, unit_id: int | None, limit: int = 10
@@ -683,3 +698,75 @@ def respond_by_token(token: str, response: str, note: str | None) -> dict[str, A
     invitation = _by_token(token)
     _answer(invitation, response, note, "link")
     return invitation_payload(invitation, staff=False)
+
+
+# ---- import --------------------------------------------------------------------------------
+
+IMPORT_COLUMNS = ("姓名", "专业领域", "关键词", "区域", "职称", "单位", "状态", "电话")
+
+
+def _split(value: str) -> list[str]:
+    for sep in "，,;；/ ":
+        value = value.replace(sep, "、")
+    return [part for part in value.split("、") if part]
+
+
+def import_experts(rows: list[dict[str, str]]) -> dict[str, Any]:
+    """Add or update experts from spreadsheet rows (columns IMPORT_COLUMNS); all or nothing.
+
+    A row whose 姓名 and 电话 match an expert already in the pool updates that expert.
+    """
+    by_name = {name: code for code, name in specialties().items()}
+    availability = {name: code for code, name in AVAILABILITY.items()}
+    areas = {u.name: u for u in db.session.scalars(select(Unit).where(Unit.depth <= 1))}
+    district = next((u for u in areas.values() if u.depth == 0), None)
+    existing = {(e.name, e.phone or ""): e for e in db.session.scalars(select(Expert))}
+    errors: list[str] = []
+    parsed: list[dict[str, Any]] = []
+    for line, row in enumerate(rows, start=2):  # line 1 is the header
+        row = {k.strip(): (v or "").strip() for k, v in row.items() if k}
+        name = row.get("姓名", "")
+        if not name:
+            errors.append(f"第 {line} 行：缺少姓名")
+            continue
+        fields_ = _split(row.get("专业领域", ""))
+        unknown = [f for f in fields_ if f not in by_name and f not in specialties()]
+        if not fields_ or unknown:
+            errors.append(f"第 {line} 行：专业领域须为固定分类之一，"
+                          f"无法识别：{'、'.join(unknown) or '（空）'}")
+            continue
+        area_name = row.get("区域", "") or "全区"
+        area = district if area_name in {"全区", "区级"} else areas.get(area_name)
+        if area is None:
+            errors.append(f"第 {line} 行：找不到区域“{area_name}”（填镇、街道、园区名或“全区”）")
+            continue
+        state = row.get("状态", "") or "可邀请"
+        if state not in availability and state not in AVAILABILITY:
+            errors.append(f"第 {line} 行：状态须为 可邀请、较忙 或 暂不可邀请")
+            continue
+        parsed.append({
+            "name": name[:32],
+            "specialties": _joined([by_name.get(f, f) for f in fields_]),
+            "keywords": _joined([k[:16] for k in _split(row.get("关键词", ""))][:12]),
+            "unit_id": area.id if area else None, "title": row.get("职称", "")[:64],
+            "organisation": row.get("单位", "")[:128],
+            "availability": availability.get(state, state), "phone": row.get("电话") or None,
+        })
+    if errors:
+        return {"added": 0, "updated": 0, "errors": errors}
+    added = updated = 0
+    fresh = []
+    for data in parsed:
+        expert = existing.get((data["name"], data["phone"] or ""))
+        if expert is None:
+            fresh.append({**data, "active": True, "created_at": utcnow(),
+                          "updated_at": utcnow()})
+            added += 1
+        else:
+            for key, value in data.items():
+                setattr(expert, key, value)
+            updated += 1
+    if fresh:
+        db.session.execute(insert(Expert), fresh)
+    db.session.commit()
+    return {"added": added, "updated": updated, "errors": []}

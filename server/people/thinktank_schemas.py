@@ -144,12 +144,16 @@ class RankedExpertSchema(ExpertSchema):
     score = fields.Float()
     reasons = fields.List(fields.String())
     reason = fields.String()
+    invitation_status = fields.String(allow_none=True,
+                                      metadata={"description": "已邀请 to this case/meeting"})
 
 
 class RankedMemberSchema(MemberSchema):
     score = fields.Float()
     reasons = fields.List(fields.String())
     reason = fields.String()
+    invitation_status = fields.String(allow_none=True,
+                                      metadata={"description": "已邀请 to this case/meeting"})
 
 
 class ThinkTankSuggestionSchema(Schema):

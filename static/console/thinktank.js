@@ -61,6 +61,7 @@ async function invite(kind, person) {
   const body = { [`${target.kind}_id`]: target.id, [`${kind}_id`]: person.id, message };
   try {
     const inv = await staff("/api/v1/invitations", { method: "POST", body });
+    $("suggest-form").requestSubmit();
     $("s-link").replaceChildren(`已邀请 ${inv.invitee_name}。回复链接（可通过短信发送，仅能使用一次）：`,
       el("span", { className: "link", textContent: inv.respond_url || "" }));
   } catch (err) { showError(err); }
@@ -90,9 +91,11 @@ async function suggest(ev) {
     const data = await staff(path);
     $("s-summary").textContent = `关键词：${data.keywords.join("、") || "无"}　` +
       `涉及领域：${data.specialties.map((s) => s.name).join("、") || "无"}　区域：${data.area}`;
-    const action = (kind, p) => (target
-      ? el("button", { type: "button", textContent: "邀请", onclick: () => invite(kind, p) })
-      : "");
+    const action = (kind, p) => {
+      if (!target) return "";
+      if (p.invitation_status) return el("span", { className: "muted", textContent: p.invitation_status });
+      return el("button", { type: "button", textContent: "邀请", onclick: () => invite(kind, p) });
+    };
     table($("s-experts"), ["专家", "职称 / 单位", "区域", "推荐理由", ""],
       data.experts.map((e) => [e.name, [e.title, e.organisation].filter(Boolean).join(" · "), e.area, reasonCell(e),
         action("expert", e)]));

@@ -350,3 +350,45 @@ def test_suggestion_over_the_demo_pool_is_fast(client, app):
     assert all("同一板块：龙冈镇" in e["reasons"] for e in body["experts"][:5])
     assert all(set(e["specialties"]) & {"agriculture", "roads"} for e in body["experts"])
     assert not any(i for i in db.session.scalars(select(Invitation)))
+
+
+def test_import_experts_from_a_spreadsheet_all_or_nothing(app, tmp_path):
+    d = make_district()
+    make_expert("周建国", ["roads"], d.town, phone="13800000001", availability="busy")
+    good = tmp_path / "experts.csv"
+    good.write_text(
+        "姓名,专业领域,关键词,区域,职称,单位,状态,电话\n"
+        "周建国,交通道路、农业农村,机耕路,龙冈镇,高级工程师,盐都区交通运输局,可邀请,13800000001\n"
+        "钱秀英,养老服务,老年食堂;助餐,全区,社会工作师,盐都区民政局,,13800000002\n",
+        encoding="utf-8-sig")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("姓名,专业领域,区域\n孙立新,占星,龙冈镇\n吴敏,水利,火星镇\n,教育,全区\n",
+                   encoding="utf-8")
+    runner = app.test_cli_runner()
+    refused = runner.invoke(args=["thinktank", "import-experts", str(bad)])
+    assert refused.exit_code != 0
+    assert "第 2 行：专业领域须为固定分类之一，无法识别：占星" in refused.output
+    assert "第 3 行：找不到区域“火星镇”" in refused.output and "第 4 行：缺少姓名" in refused.output
+    assert db.session.scalar(select(func.count()).select_from(Expert)) == 1
+
+    result = runner.invoke(args=["thinktank", "import-experts", str(good)])
+    assert result.exit_code == 0, result.output
+    assert "新增 1 位专家，更新 1 位" in result.output
+    db.session.expire_all()
+    zhou = db.session.scalar(select(Expert).where(Expert.name == "周建国"))
+    assert zhou.specialties == "|roads|agriculture|" and zhou.availability == "available"
+    assert zhou.keywords == "|机耕路|"
+    qian = db.session.scalar(select(Expert).where(Expert.name == "钱秀英"))
+    assert qian.unit_id == d.district.id and qian.keywords == "|老年食堂|助餐|"
+
+
+def test_suggestions_show_who_was_already_invited(client):
+    d, experts = farm_road_world()
+    opinion = make_opinion(d.site_a)
+    headers = auth(make_user("dispatcher"))
+    client.post("/api/v1/invitations", headers=headers,
+                json={"opinion_id": opinion.id, "expert_id": experts["lg_roads"].id})
+    body = client.get(f"/api/v1/opinions/{opinion.id}/suggestions", headers=headers).get_json()
+    status = {e["id"]: e["invitation_status"] for e in body["experts"]}
+    assert status[experts["lg_roads"].id] == "待回复"
+    assert status[experts["lg_both"].id] is None
