@@ -302,6 +302,8 @@ def save_member(user: User, data: dict[str, Any], member_id: int | None = None) 
         taken = db.session.scalar(select(Member.id).where(Member.user_id == data["user_id"]))
         if taken is not None and taken != member_id:
             raise Conflict("该账号已关联其他委员", code="member_user_taken")
+    if data.get("unit_id") is not None and db.session.get(Unit, data["unit_id"]) is None:
+        raise ValidationFailed(errors={"unit_id": ["找不到该区域"]})
     if "sites" in data:
         links = data.pop("sites")
         site_ids = [link["site_id"] for link in links]
@@ -644,6 +646,8 @@ def _answer(invitation: Invitation, response: str, note: str | None, via: str) -
     invitation.token_nonce = None  # the link has been used
     invitee = invitation.expert or invitation.member
     assert invitee is not None
+    if invitation.status == "accepted" and invitation.meeting_id is not None:
+        _add_participant(invitation, invitee)
     if invitation.invited_by_id is not None:
         db.session.add(Notification(
             event="invite_reply", channel="inbox", user_id=invitation.invited_by_id,
@@ -652,6 +656,21 @@ def _answer(invitation: Invitation, response: str, note: str | None, via: str) -
             body=note or "", payload={"invitation_id": invitation.id},
             status="sent", sent_at=utcnow(), attempts=0))
     db.session.commit()
+
+
+def _add_participant(invitation: Invitation, invitee: Expert | Member) -> None:
+    # An accepted meeting invitation puts the person on the meeting's participant list.
+    from server.meetings.models import MeetingParticipant
+
+    kind = "expert" if invitation.expert_id else "member"
+    listed = db.session.scalar(select(MeetingParticipant.id).where(
+        MeetingParticipant.meeting_id == invitation.meeting_id,
+        MeetingParticipant.kind == kind, MeetingParticipant.name == invitee.name))
+    if listed is None:
+        organisation = invitee.organisation if isinstance(invitee, Expert) else (
+            invitee.circle.name if invitee.circle else invitee.organisation)
+        db.session.add(MeetingParticipant(meeting_id=invitation.meeting_id, kind=kind,
+                                          name=invitee.name, organisation=organisation[:100]))
 
 
 def respond(user: User, invitation_id: int, response: str, note: str | None

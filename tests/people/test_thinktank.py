@@ -208,6 +208,7 @@ def test_member_with_an_account_is_notified_and_answers_signed_in(client):
     assert answer.status_code == 200
     assert answer.get_json()["status"] == "declined"
     assert answer.get_json()["responded_via"] == "account"
+    assert meeting.participants == []  # declining does not add the member
     # The emailed/SMS link stops working once answered another way.
     stale = client.get(f"/api/v1/invitations/by-token/{created['respond_url'].rsplit('/', 1)[1]}")
     assert stale.status_code == 409
@@ -392,3 +393,17 @@ def test_suggestions_show_who_was_already_invited(client):
     status = {e["id"]: e["invitation_status"] for e in body["experts"]}
     assert status[experts["lg_roads"].id] == "待回复"
     assert status[experts["lg_both"].id] is None
+
+
+def test_accepting_a_meeting_invitation_lists_the_expert_as_participant(client):
+    d = make_district()
+    expert = make_expert("养老专家", ["elderly"], d.town, organisation="盐都区民政局")
+    meeting = make_meeting(d.site_a, status="draft", title="老年食堂协商会")
+    created = client.post("/api/v1/invitations", headers=auth(make_user("admin")),
+                          json={"meeting_id": meeting.id, "expert_id": expert.id}).get_json()
+    token = created["respond_url"].rsplit("/", 1)[1]
+    assert client.post(f"/api/v1/invitations/by-token/{token}/respond",
+                       json={"response": "accept"}).status_code == 200
+    db.session.expire_all()
+    assert [(p.kind, p.name, p.organisation) for p in meeting.participants] == [
+        ("expert", "养老专家", "盐都区民政局")]
