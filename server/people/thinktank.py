@@ -414,44 +414,57 @@ def rank_experts(user: User, analysis: TextAnalysis, town: Unit | None, limit: i
         return []
     conditions = [Expert.specialties.like(f"%|{code}|%") for code in wanted]
     conditions += [Expert.keywords.like(f"%|{word}|%") for word in words]
-    candidates = db.session.scalars(
-        select(Expert).where(Expert.active.is_(True), Expert.availability != "unavailable",
-                             or_(*conditions) if conditions else false()))
+    # Score plain tuples (hundreds of rows); build full records only for the few shown.
+    candidates = db.session.execute(
+        select(Expert.id, Expert.specialties, Expert.keywords, Expert.unit_id,
+               Expert.availability)
+        .where(Expert.active.is_(True), Expert.availability != "unavailable",
+               or_(*conditions) if conditions else false()))
+    district_ids = set(db.session.scalars(select(Unit.id).where(Unit.depth == 0)))
     names = specialties()
     word_set = set(words)
     scored = []
-    for expert in candidates:
+    for expert_id, own_codes, own_words, unit_id, availability in candidates:
         score = 0.0
         reasons = []
-        own = set(_codes(expert.specialties))
+        own = set(_codes(own_codes))
         matched = [code for code in wanted if code in own]
         if matched:
             # The first matching field matters most; each further one adds a little.
             score += 4 + (len(matched) - 1) + 0.1 * sum(analysis.hits[c] for c in matched)
             # Vocabulary order reads the same for every expert.
             reasons.append("专业匹配：" + "、".join(n for c, n in names.items() if c in matched))
-        shared = [w for w in _codes(expert.keywords) if w in word_set]
+        shared = [w for w in _codes(own_words) if w in word_set]
         if shared:
             score += min(len(shared), 3)
             reasons.append("关键词：" + "、".join(shared))
-        if town is not None and expert.unit_id == town.id:
+        if town is not None and unit_id == town.id:
             score += 4
             reasons.append(f"同一板块：{town.name}")
-        elif expert.unit is None or expert.unit.depth == 0:
+        elif unit_id is None or unit_id in district_ids:
             score += 2
             reasons.append("全区专家")
         else:
-            reasons.append(f"其他板块：{expert.unit.name}")
-        if expert.availability == "available":
+            reasons.append("其他板块")  # named below, for the few shown
+        if availability == "available":
             score += 1
         else:
             score -= 1
             reasons.append("近期较忙")
-        scored.append((score, expert, reasons))
-    scored.sort(key=lambda item: (-item[0], item[1].id))
-    return [{**expert_payload(user, expert), "score": round(score, 2),
-             "reasons": reasons, "reason": "；".join(reasons)}
-            for score, expert, reasons in scored[:limit]]
+        scored.append((score, expert_id, reasons))
+    scored.sort(key=lambda item: (-item[0], item[1]))
+    top = scored[:limit]
+    experts = {e.id: e for e in db.session.scalars(
+        select(Expert).where(Expert.id.in_([expert_id for _, expert_id, _ in top])))}
+    result = []
+    for score, expert_id, reasons in top:
+        expert = experts[expert_id]
+        if expert.unit is not None:
+            reasons = [f"其他板块：{expert.unit.name}" if r == "其他板块" else r
+                       for r in reasons]
+        result.append({**expert_payload(user, expert), "score": round(score, 2),
+                       "reasons": reasons, "reason": "；".join(reasons)})
+    return result
 
 
 def rank_members(user: User, analysis: TextAnalysis, site: Site | None, town: Unit | None,
