@@ -18,19 +18,16 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(serve_command)
     app.cli.add_command(openapi_command)
+    from server.assessment.cli import assessment_cli
     from server.evaluation.cli import evaluation_cli
     from server.notify.cli import deliver_command
+    from server.people.cli import thinktank_cli
     from server.sites.cli import posters_command
-
-    app.cli.add_command(posters_command)
-    app.cli.add_command(deliver_command)
-    app.cli.add_command(evaluation_cli)
     from server.supervision.cli import supervision_cli
 
-    app.cli.add_command(supervision_cli)
-    from server.assessment.cli import assessment_cli
-
-    app.cli.add_command(assessment_cli)
+    for command in (posters_command, deliver_command, evaluation_cli, supervision_cli,
+                    assessment_cli, thinktank_cli):
+        app.cli.add_command(command)
 
 
 @click.command("seed-demo")

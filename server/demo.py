@@ -191,6 +191,9 @@ def seed_demo(seed: int = 2026) -> list[DemoAccount]:
     from server.assessment.demo import seed_assessment_demo
 
     seed_assessment_demo()
+    from server.people.thinktank_demo import seed_thinktank_demo
+
+    seed_thinktank_demo()  # 1,450 experts and members attached to sites
     return result
 
 

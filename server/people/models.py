@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.common.models import UTCDateTime, utcnow
 from server.extensions import db
-from server.sites.models import Department, Site, Unit
+from server.sites.models import Circle, Department, Site, Unit
 
 ROLES = {
     "admin": "系统管理员",
@@ -99,3 +99,101 @@ class Resident(db.Model):
     phone: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+# ---- members and the think tank (委员下沉, 协商智库) -------------------------------------------
+
+MEMBER_LEVELS = {"district": "区政协委员", "city": "市政协委员", "province": "省政协委员",
+                 "national": "全国政协委员"}
+SITE_ROLES = {"liaison": "挂钩委员", "studio": "工作室委员", "contact": "联系委员"}
+AVAILABILITY = {"available": "可邀请", "busy": "较忙", "unavailable": "暂不可邀请"}
+INVITATION_STATUSES = {"pending": "待回复", "accepted": "已接受", "declined": "已婉拒",
+                       "cancelled": "已撤回"}
+
+
+class Member(db.Model):
+    """A CPPCC committee member (政协委员) in the register, attached to sites."""
+
+    __tablename__ = "members"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(32))
+    circle_id: Mapped[int | None] = mapped_column(ForeignKey("circles.id"), index=True)
+    level: Mapped[str] = mapped_column(String(16), default="district")
+    # A member with a staff account can be assigned cases and answer invitations signed in.
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), unique=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
+    organisation: Mapped[str] = mapped_column(String(128), default="")
+    phone: Mapped[str | None] = mapped_column(String(32))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    circle: Mapped[Circle | None] = relationship(lazy="joined")
+    unit: Mapped[Unit | None] = relationship(lazy="joined")
+    sites: Mapped[list[MemberSite]] = relationship(
+        back_populates="member", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+
+class MemberSite(db.Model):
+    """A member attached to a site (挂钩点位) in some role."""
+
+    __tablename__ = "member_sites"
+    __table_args__ = (UniqueConstraint("member_id", "site_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"),
+                                           index=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    role: Mapped[str] = mapped_column(String(16), default="liaison")
+
+    member: Mapped[Member] = relationship(back_populates="sites")
+    site: Mapped[Site] = relationship(lazy="joined")
+
+
+class Expert(db.Model):
+    """A think-tank expert (智库专家): fields of knowledge, home area, availability."""
+
+    __tablename__ = "experts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(32))
+    # Delimited "|agriculture|roads|" so a LIKE prefilters 1,450 rows cheaply.
+    specialties: Mapped[str] = mapped_column(String(255), default="|")
+    keywords: Mapped[str] = mapped_column(String(255), default="|")
+    # A town (板块) or the district itself (全区).
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
+    title: Mapped[str] = mapped_column(String(64), default="")
+    organisation: Mapped[str] = mapped_column(String(128), default="")
+    availability: Mapped[str] = mapped_column(String(16), default="available", index=True)
+    phone: Mapped[str | None] = mapped_column(String(32))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    unit: Mapped[Unit | None] = relationship(lazy="joined")
+
+
+class Invitation(db.Model):
+    """An expert or member invited to help with a case or to attend a meeting."""
+
+    __tablename__ = "invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    opinion_id: Mapped[int | None] = mapped_column(ForeignKey("opinions.id"), index=True)
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id"), index=True)
+    expert_id: Mapped[int | None] = mapped_column(ForeignKey("experts.id"), index=True)
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"), index=True)
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    message: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    response_note: Mapped[str | None] = mapped_column(Text)
+    responded_via: Mapped[str | None] = mapped_column(String(16))  # link | account
+    # The response link names this nonce; it is cleared once used, so a link works once.
+    token_nonce: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    expert: Mapped[Expert | None] = relationship(lazy="joined")
+    member: Mapped[Member | None] = relationship(lazy="joined")
+    invited_by: Mapped[User | None] = relationship()
