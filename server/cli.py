@@ -19,12 +19,14 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(serve_command)
     app.cli.add_command(openapi_command)
     from server.evaluation.cli import evaluation_cli
+    from server.meetings.cli import meetings_cli
     from server.notify.cli import deliver_command
     from server.sites.cli import posters_command
 
     app.cli.add_command(posters_command)
     app.cli.add_command(deliver_command)
     app.cli.add_command(evaluation_cli)
+    app.cli.add_command(meetings_cli)
 
 
 @click.command("seed-demo")

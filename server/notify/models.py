@@ -11,7 +11,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from server.common.models import UTCDateTime, utcnow
 from server.extensions import db
 
-EVENTS = {"accepted": "已受理", "answered": "已答复", "assigned": "新派单", "redo": "重办"}
+EVENTS = {"accepted": "已受理", "answered": "已答复", "assigned": "新派单", "redo": "重办",
+          "meeting_published": "新协商活动"}
 STATUSES = {"pending": "待发送", "sent": "已发送", "failed": "发送失败", "skipped": "未发送"}
 
 
@@ -21,7 +22,7 @@ class Notification(db.Model):
     __tablename__ = "notify_outbox"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    event: Mapped[str] = mapped_column(String(16))
+    event: Mapped[str] = mapped_column(String(32))
     channel: Mapped[str] = mapped_column(String(16))  # wechat | inbox
     opinion_id: Mapped[int | None] = mapped_column(ForeignKey("opinions.id"), index=True)
     resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id"), index=True)
@@ -43,7 +44,7 @@ class MessageTemplate(db.Model):
 
     __tablename__ = "notify_templates"
 
-    event: Mapped[str] = mapped_column(String(16), primary_key=True)
+    event: Mapped[str] = mapped_column(String(32), primary_key=True)
     template_id: Mapped[str] = mapped_column(String(64))
     page: Mapped[str] = mapped_column(String(128), default="")
     # WeChat key (thing1, phrase2, time3 …) -> our value name (see services.VALUE_NAMES)
