@@ -1046,7 +1046,7 @@ def case_public(opinion: Any, staff: bool = False) -> dict[str, Any] | None:
 def outcome_public(outcome: Outcome) -> dict[str, Any]:
     """Describe an outcome for the site's resident page, with its feedback and case."""
     return {"id": outcome.id, "text": outcome.text, "feedback": outcome.feedback,
-            "feedback_at": when_text(outcome.feedback_at) if outcome.feedback_at else None,
+            "feedback_at": day_text(outcome.feedback_at) if outcome.feedback_at else None,
             "case": case_public(outcome.case_opinion)}
 
 
@@ -1057,6 +1057,14 @@ def when_text(value: Any) -> str:
     local = local_time(value)
     weekday = "一二三四五六日"[local.weekday()]
     return f"{local.month}月{local.day}日（周{weekday}）{local:%H:%M}"
+
+
+def day_text(value: Any) -> str:
+    """Write a date the way a resident reads it: 11月30日."""
+    from server.common.text import local_time
+
+    local = local_time(value)
+    return f"{local.month}月{local.day}日"
 
 
 def outcome_to_case(user: User, outcome_id: int, category_id: int | None = None
