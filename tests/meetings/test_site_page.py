@@ -105,3 +105,34 @@ def test_site_page_shows_meetings_outcomes_topics_and_follows(live_server, phone
     assert note.event == "meeting_published" and "秋冬季防火安全协商会" in note.body
     phone.reload()
     phone.wait_for_selector(f"[data-meeting='{draft.code}']")
+
+
+def test_moderator_turns_an_outcome_into_a_case_on_the_control_page(live_server, browser,
+                                                                      artifacts):
+    from tests.factories import PASSWORD
+
+    d = make_district()
+    categories()
+    mod = make_moderator(d.site_a)
+    meeting = make_meeting(d.site_a, status="closed", title="朱沟村小区停车协商会")
+    base = live_server.url
+    desk = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    try:
+        assert desk.request.post(f"{base}/api/v1/auth/login",
+                                 data={"username": mod.username, "password": PASSWORD}).ok
+        page = desk.new_page()
+        page.goto(f"{base}/meetings/{meeting.id}/control")
+        page.wait_for_selector("#outcome-add")
+        page.fill("#outcome-text", "小区东侧空地改建 30 个停车位，由物业负责划线")
+        page.click("#outcome-add")
+        page.wait_for_selector("#outcomes .outcome button.to-case")
+        page.click("#outcomes .outcome button.to-case")
+        page.wait_for_selector("#outcomes .case:has-text('已转为办理事项')")
+        db.session.expire_all()
+        outcome = db.session.get(type(meeting), meeting.id).outcomes[0]
+        assert outcome.case_opinion is not None
+        text = page.inner_text("#outcomes .case")
+        assert outcome.case_opinion.tracking_no in text and "待受理" in text
+        page.screenshot(path=str(artifacts / "meetings-control-outcome-case.png"), full_page=True)
+    finally:
+        desk.close()
