@@ -1079,24 +1079,32 @@ def outcome_to_case(user: User, outcome_id: int, category_id: int | None = None
     meeting = moderated_meeting(user, outcome.meeting_id)
     if outcome.case_opinion_id is not None:
         return outcome, False
-    client = get_redis()
     lock = keys.outcome_case_lock(outcome.id)
-    deadline = time.monotonic() + 5
-    while not client.set(lock, "1", nx=True, ex=30):
-        # Someone else is turning it right now (a double click): wait for their case.
-        if time.monotonic() >= deadline:
-            raise Conflict("正在转办，请稍候", code="outcome_case_in_progress")
-        time.sleep(0.05)
+    try:
+        client: redis.Redis | None = get_redis()
+        deadline = time.monotonic() + 5
+        while not client.set(lock, "1", nx=True, ex=30):
+            # Someone else is turning it right now (a double click): wait for their case.
+            if time.monotonic() >= deadline:
+                raise Conflict("正在转办，请稍候", code="outcome_case_in_progress")
+            time.sleep(0.05)
+    except redis.RedisError:
+        client = None  # the row lock below still serialises on PostgreSQL
     try:
         db.session.rollback()
-        outcome = db.session.get(Outcome, outcome_id)
-        assert outcome is not None
+        outcome = db.session.scalars(select(Outcome).where(Outcome.id == outcome_id)
+                                     .with_for_update()).one()
         if outcome.case_opinion_id is not None:
+            db.session.rollback()
             return outcome, False
-        opinion = _case_for(user, meeting, outcome, category_id)
-        return outcome, opinion is not None
+        _case_for(user, meeting, outcome, category_id)
+        return outcome, True
     finally:
-        client.delete(lock)
+        if client is not None:
+            try:
+                client.delete(lock)
+            except redis.RedisError:
+                pass
 
 
 def _case_for(user: User, meeting: Meeting, outcome: Outcome, category_id: int | None) -> Any:
