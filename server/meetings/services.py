@@ -196,6 +196,8 @@ def set_meeting_status(user: User, meeting_id: int, status: str) -> Meeting:
     if status not in TRANSITIONS.get(meeting.status, set()):
         raise Conflict(f"“{MEETING_STATUSES[meeting.status]}”的活动不能改为"
                        f"“{MEETING_STATUSES.get(status, status)}”", code="bad_transition")
+    if status == "closed":
+        close_expired_in(meeting)  # a poll whose countdown ran out is not "still open"
     if status == "closed" and any(p.status == "open" for p in meeting.polls):
         raise Conflict("还有进行中的表决，请先结束表决", code="poll_still_open")
     meeting.status = status

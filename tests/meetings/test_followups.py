@@ -360,3 +360,15 @@ def test_the_countdown_timer_closes_the_poll_by_itself(app, redis) -> None:
         app.config.pop("MEETINGS_EXPIRY_TIMER")
     assert row.status == "closed" and row.result is not None
     assert row.closed_at >= row.closes_at
+
+
+def test_closing_the_meeting_closes_a_poll_whose_countdown_ran_out(redis) -> None:
+    d = make_district()
+    mod = make_moderator(d.site_a)
+    meeting = make_meeting(d.site_a)
+    running = make_poll(mod, meeting, duration_seconds=60)
+    _expire(running)
+    closed = services.set_meeting_status(mod, meeting.id, "closed")
+    assert closed.status == "closed"
+    db.session.expire_all()
+    assert db.session.get(Poll, running.id).result is not None
