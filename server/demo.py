@@ -185,6 +185,9 @@ def seed_demo(seed: int = 2026) -> list[DemoAccount]:
 
     # Categories, routing, reply templates and a few cases in several states.
     seed_dispatch_demo()
+    from server.meetings.demo import seed_meetings_demo
+
+    seed_meetings_demo()
     from server.supervision.demo import seed_supervision_demo
 
     result += seed_supervision_demo()  # a department head, late cases, supervision orders

@@ -76,3 +76,8 @@ def events_pattern() -> str:
 def meeting_id_from_channel(channel: str) -> int:
     """Return the meeting id a channel name carries."""
     return int(channel.rsplit(":", 1)[1])
+
+
+def outcome_case_lock(outcome_id: int) -> str:
+    """Lock held while one request turns an outcome into a dispatch case."""
+    return f"{PREFIX}:outcome-case:{outcome_id}"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     JSON,
@@ -19,6 +19,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from server.common.models import UTCDateTime, utcnow
 from server.extensions import db
 from server.sites.models import Site
+
+if TYPE_CHECKING:
+    from server.intake.models import Opinion
 
 MEETING_STATUSES = {
     "draft": "草稿",
@@ -116,6 +119,10 @@ class Outcome(db.Model):
     feedback: Mapped[str] = mapped_column(Text, default="")
     feedback_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The dispatch case that follows the agreement up (成果转办), once staff turned it into one.
+    case_opinion_id: Mapped[int | None] = mapped_column(ForeignKey("opinions.id"), unique=True)
+
+    case_opinion: Mapped[Opinion | None] = relationship(lazy="selectin")
 
 
 class Attendance(db.Model):
@@ -256,4 +263,17 @@ class TopicSupport(db.Model):
     topic_id: Mapped[int] = mapped_column(
         ForeignKey("meeting_topics.id", ondelete="CASCADE"), index=True)
     resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class SiteFollow(db.Model):
+    """A resident following a site: they hear about the meetings it publishes."""
+
+    __tablename__ = "site_follows"
+    __table_args__ = (UniqueConstraint("site_id", "resident_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    resident_id: Mapped[int] = mapped_column(
+        ForeignKey("residents.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -16,6 +16,7 @@ from server.meetings.persister import ensure_background_drain
 from server.meetings.schemas import (
     CheckInAnswerSchema,
     CheckInSchema,
+    FollowSchema,
     JoinCodeSchema,
     MeetingCreateSchema,
     MeetingListArgsSchema,
@@ -23,6 +24,7 @@ from server.meetings.schemas import (
     MeetingStatusSchema,
     MeetingUpdateSchema,
     NamedVoteSchema,
+    OutcomeCaseSchema,
     OutcomeCreateSchema,
     OutcomeFeedbackSchema,
     OutcomeSchema,
@@ -307,3 +309,38 @@ def support_topic(topic_id: int) -> Any:
 def site_meetings(code: str) -> list[dict[str, Any]]:
     """Return a site's recent meetings with frozen results, outcomes and feedback."""
     return services.site_meetings_public(code)
+
+
+# ---- follow-ups: site follows, outcome → case (added in round 2; kept apart for merges) ---
+
+
+@blp.route("/sites/<string:code>/follow")
+@blp.response(200, FollowSchema)
+def follow_state(code: str) -> dict[str, Any]:
+    """Return whether the calling resident follows the site (关注点位)."""
+    return services.follow_state(code, _resident_id())
+
+
+@blp.route("/sites/<string:code>/follow", methods=["PUT"])
+@blp.response(200, FollowSchema)
+def follow_site(code: str) -> dict[str, Any]:
+    """Follow a site: hear about the meetings it publishes (inbox and WeChat)."""
+    return services.set_follow(code, _resident_id(), True)
+
+
+@blp.route("/sites/<string:code>/follow", methods=["DELETE"])
+@blp.response(200, FollowSchema)
+def unfollow_site(code: str) -> dict[str, Any]:
+    """Stop following a site."""
+    return services.set_follow(code, _resident_id(), False)
+
+
+@blp.route("/meeting-outcomes/<int:outcome_id>/case", methods=["POST"])
+@blp.arguments(OutcomeCaseSchema)
+@blp.response(201, OutcomeSchema)
+@blp.alt_response(200, schema=OutcomeSchema, description="已转办过：返回原来的案件")
+def outcome_to_case(body: dict[str, Any], outcome_id: int) -> Any:
+    """Turn an outcome into a dispatch case (成果转办); doing it again returns the same case."""
+    outcome, created = services.outcome_to_case(require_staff(*STAFF), outcome_id,
+                                                body.get("category_id"))
+    return outcome, 201 if created else 200

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from marshmallow import Schema, fields, validate
 
 from server.common.text import SHANGHAI
@@ -170,6 +172,14 @@ class OutcomeSchema(Schema):
     text = fields.String()
     feedback = fields.String()
     feedback_at = fields.DateTime(allow_none=True)
+    case = fields.Method("_case", allow_none=True, metadata={
+        "description": "转办的案件：tracking_no、status（群众看到的状态）、opinion_id、state、"
+                       "state_name；未转办为 null"})
+
+    def _case(self, outcome: Any) -> dict[str, Any] | None:
+        from server.meetings.services import case_public
+
+        return case_public(getattr(outcome, "case_opinion", None), staff=True)
 
 
 class TopicCreateSchema(Schema):
@@ -254,3 +264,16 @@ class PublicMeetingSchema(Schema):
     minutes = fields.String()
     polls = fields.List(fields.Dict())
     attendance = fields.Integer()
+    when = fields.String(metadata={"description": "北京时间，如 11月30日（周日）14:30"})
+
+
+class FollowSchema(Schema):
+    site_code = fields.String()
+    following = fields.Boolean()
+    followers = fields.Integer()
+
+
+class OutcomeCaseSchema(Schema):
+    category_id = fields.Integer(load_default=None, allow_none=True,
+                                 metadata={"description": "不填则为“其他”"})
+

@@ -15,7 +15,7 @@ from typing import Any
 
 import redis
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from server.common.models import utcnow
@@ -37,6 +37,7 @@ from server.meetings.models import (
     Poll,
     PollOption,
     Proposal,
+    SiteFollow,
     Topic,
     TopicSupport,
 )
@@ -195,14 +196,20 @@ def set_meeting_status(user: User, meeting_id: int, status: str) -> Meeting:
     if status not in TRANSITIONS.get(meeting.status, set()):
         raise Conflict(f"“{MEETING_STATUSES[meeting.status]}”的活动不能改为"
                        f"“{MEETING_STATUSES.get(status, status)}”", code="bad_transition")
+    if status == "closed":
+        close_expired_in(meeting)  # a poll whose countdown ran out is not "still open"
     if status == "closed" and any(p.status == "open" for p in meeting.polls):
         raise Conflict("还有进行中的表决，请先结束表决", code="poll_still_open")
     meeting.status = status
+    notes: list[int] = []
     if status == "published" and meeting.published_at is None:
         meeting.published_at = utcnow()
+        # Only the first publication: going back to draft and again would repeat the news.
+        notes = _tell_followers(meeting)
     if status == "closed":
         meeting.closed_at = utcnow()
     db.session.commit()
+    _deliver(notes)
     publish(meeting.id, "meeting", "meeting", {"id": meeting.id, "status": status})
     return meeting
 
@@ -393,6 +400,8 @@ def open_poll(user: User, poll_id: int) -> Poll:
         log.warning("poll %s opened while Redis is unavailable; votes go to the database",
                     poll.id)
     persister.ensure_background_drain()
+    if poll.closes_at is not None:
+        schedule_expiry(poll.id, poll.closes_at)
     publish(meeting.id, "poll", f"poll:{poll.id}", poll_public(poll))
     return poll
 
@@ -622,10 +631,13 @@ def close_poll(user: User, poll_id: int) -> Poll:
     if poll.status == "closed" and poll.result is not None:
         raise Conflict("该表决已经结束", code="poll_closed")
     if poll.status == "open":
-        db.session.execute(update(Poll).where(Poll.id == poll.id, Poll.status == "open")
-                           .values(status="closed", closed_at=utcnow()))
+        done = db.session.execute(update(Poll).where(Poll.id == poll.id, Poll.status == "open")
+                                  .values(status="closed", closed_at=utcnow()))
         db.session.commit()
         forget_poll_row(poll.id)
+        if done.rowcount == 0:  # type: ignore[attr-defined]
+            # Its countdown closed it meanwhile: that closer freezes the result, once.
+            return get_poll(poll.id)
     return freeze_poll(poll.id)
 
 
@@ -752,6 +764,7 @@ def meeting_public(meeting: Meeting) -> dict[str, Any]:
 
 def snapshot(meeting: Meeting, staff: bool = False) -> dict[str, Any]:
     """Return everything a screen or phone needs to draw the meeting now."""
+    close_expired_in(meeting)
     current = db.session.get(Poll, meeting.current_poll_id) if meeting.current_poll_id else None
     return {
         "meeting": meeting_public(meeting),
@@ -939,6 +952,8 @@ def site_meetings_public(site_code: str, limit: int = 10) -> list[dict[str, Any]
     out = []
     for meeting in meetings:
         data = meeting_public(meeting)
+        data["when"] = when_text(meeting.starts_at)
+        data["outcomes"] = [outcome_public(o) for o in meeting.outcomes]
         data["polls"] = [{"id": p.id, "title": p.title, "kind_name": POLL_KINDS[p.kind],
                           "result": p.result, "result_error": p.result_error}
                          for p in meeting.polls if p.status == "closed" and p.result]
@@ -968,3 +983,245 @@ def resident_id_from_token() -> int:
     if resident_id is None:
         raise Unauthorized("身份已失效，请重新打开页面", code="invalid_token")
     return resident_id
+
+
+# ---- following a site: residents hear about its meetings ----------------------------------
+
+
+def _tell_followers(meeting: Meeting) -> list[int]:
+    from server.notify.services import notify_meeting_published
+
+    return notify_meeting_published(meeting)
+
+
+def _deliver(ids: list[int]) -> None:
+    if ids:
+        from server.notify.services import deliver_soon
+
+        deliver_soon(ids)
+
+
+def follow_state(site_code: str, resident_id: int) -> dict[str, Any]:
+    """Return whether the resident follows the site, and how many residents do."""
+    site = _site_by_code(site_code)
+    following = db.session.scalar(select(SiteFollow.id).where(
+        SiteFollow.site_id == site.id, SiteFollow.resident_id == resident_id)) is not None
+    followers = db.session.scalar(select(func.count(SiteFollow.id))
+                                  .where(SiteFollow.site_id == site.id)) or 0
+    return {"site_code": site.code, "following": following, "followers": int(followers)}
+
+
+def set_follow(site_code: str, resident_id: int, follow: bool) -> dict[str, Any]:
+    """Follow or unfollow a site (both idempotent)."""
+    site = _site_by_code(site_code)
+    if follow:
+        db.session.add(SiteFollow(site_id=site.id, resident_id=resident_id))
+        try:
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()  # already following: a double tap
+    else:
+        db.session.execute(delete(SiteFollow).where(SiteFollow.site_id == site.id,
+                                                    SiteFollow.resident_id == resident_id))
+        db.session.commit()
+    return follow_state(site_code, resident_id)
+
+
+# ---- outcomes followed up as dispatch cases (成果转办) --------------------------------------
+
+
+def case_public(opinion: Any, staff: bool = False) -> dict[str, Any] | None:
+    """Describe the case that follows an outcome up: its number and where it stands."""
+    if opinion is None:
+        return None
+    from server.intake.models import STATES
+    from server.intake.services import RESIDENT_STATUS
+
+    data: dict[str, Any] = {"tracking_no": opinion.tracking_no,
+                            "status": RESIDENT_STATUS.get(opinion.state, opinion.state)}
+    if staff:
+        data.update({"opinion_id": opinion.id, "state": opinion.state,
+                     "state_name": STATES.get(opinion.state, opinion.state)})
+    return data
+
+
+def outcome_public(outcome: Outcome) -> dict[str, Any]:
+    """Describe an outcome for the site's resident page, with its feedback and case."""
+    return {"id": outcome.id, "text": outcome.text, "feedback": outcome.feedback,
+            "feedback_at": day_text(outcome.feedback_at) if outcome.feedback_at else None,
+            "case": case_public(outcome.case_opinion)}
+
+
+def when_text(value: Any) -> str:
+    """Write a time the way a resident reads it: 11月30日（周日）14:30."""
+    from server.common.text import local_time
+
+    local = local_time(value)
+    weekday = "一二三四五六日"[local.weekday()]
+    return f"{local.month}月{local.day}日（周{weekday}）{local:%H:%M}"
+
+
+def day_text(value: Any) -> str:
+    """Write a date the way a resident reads it: 11月30日."""
+    from server.common.text import local_time
+
+    local = local_time(value)
+    return f"{local.month}月{local.day}日"
+
+
+def outcome_to_case(user: User, outcome_id: int, category_id: int | None = None
+                    ) -> tuple[Outcome, bool]:
+    """Turn an outcome into a dispatch case so the agreement is followed up; once.
+
+    Return (outcome, created). A second call returns the case made the first time.
+    """
+    outcome = db.session.get(Outcome, outcome_id)
+    if outcome is None:
+        raise NotFound("找不到该协商成果")
+    meeting = moderated_meeting(user, outcome.meeting_id)
+    if outcome.case_opinion_id is not None:
+        return outcome, False
+    lock = keys.outcome_case_lock(outcome.id)
+    try:
+        client: redis.Redis | None = get_redis()
+        deadline = time.monotonic() + 5
+        while not client.set(lock, "1", nx=True, ex=30):
+            # Someone else is turning it right now (a double click): wait for their case.
+            if time.monotonic() >= deadline:
+                raise Conflict("正在转办，请稍候", code="outcome_case_in_progress")
+            time.sleep(0.05)
+    except redis.RedisError:
+        client = None  # the row lock below still serialises on PostgreSQL
+    try:
+        db.session.rollback()
+        outcome = db.session.scalars(select(Outcome).where(Outcome.id == outcome_id)
+                                     .with_for_update()).one()
+        if outcome.case_opinion_id is not None:
+            db.session.rollback()
+            return outcome, False
+        _case_for(user, meeting, outcome, category_id)
+        return outcome, True
+    finally:
+        if client is not None:
+            try:
+                client.delete(lock)
+            except redis.RedisError:
+                pass
+
+
+def _case_for(user: User, meeting: Meeting, outcome: Outcome, category_id: int | None) -> Any:
+    from server.dispatch import workflow
+    from server.intake.models import Category, Opinion
+    from server.intake.services import allocate_tracking_no, setting
+
+    if category_id is not None:
+        category = db.session.get(Category, category_id)
+        if category is None or not category.active:
+            raise ValidationFailed(errors={"category_id": ["问题分类不存在"]})
+    else:
+        category = db.session.scalar(select(Category).where(Category.code == "other"))
+    site = meeting.site
+    text = (f"【协商成果转办】{meeting.title}（{when_text(meeting.starts_at)}，{site.name}）"
+            f"商定：{outcome.text}")[: setting("INTAKE_TEXT_MAX")]
+    opinion = Opinion(
+        tracking_no=allocate_tracking_no(), site_id=site.id, unit_id=site.unit_id,
+        category_id=category.id if category else None, kind="suggestion", text=text,
+        contact_name="协商议事会", anonymous=False, resident_id=None, entered_by_id=user.id,
+        state="received", moderation="ok", support_count=0, created_at=utcnow())
+    db.session.add(opinion)
+    db.session.flush()
+    outcome.case_opinion_id = opinion.id
+    # Records the timeline's first step and the answer deadline, and commits the link with it.
+    workflow.record_submission(opinion, resident_id=None, entered_by_id=user.id)
+    db.session.refresh(outcome)
+    return opinion
+
+
+# ---- polls that close themselves when their countdown runs out ----------------------------
+
+
+def close_expired_poll(poll_id: int, now: Any = None) -> Poll | None:
+    """Close a poll whose countdown has run out and freeze its result.
+
+    The conditional UPDATE lets exactly one caller (timer, snapshot, CLI, moderator) win; the
+    others get None. If the freeze cannot finish (Redis down) the poll stays closed without a
+    result, and close_expired_polls or the moderator's "结束投票" completes it later.
+    """
+    now = now or utcnow()
+    claimed = db.session.execute(
+        update(Poll).where(Poll.id == poll_id, Poll.status == "open",
+                           Poll.closes_at.is_not(None), Poll.closes_at <= now)
+        .values(status="closed", closed_at=now))
+    db.session.commit()
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    forget_poll_row(poll_id)
+    log.info("poll %s closed by its countdown", poll_id)
+    try:
+        return freeze_poll(poll_id)
+    except TallyUnavailable:
+        log.warning("poll %s closed by its countdown but not frozen yet", poll_id)
+        return None
+
+
+def close_expired_in(meeting: Meeting) -> None:
+    """Close the meeting's polls whose countdown has run out (called before each snapshot)."""
+    now = utcnow()
+    expired = [p.id for p in meeting.polls
+               if p.status == "open" and p.closes_at is not None and p.closes_at <= now]
+    for poll_id in expired:
+        close_expired_poll(poll_id, now)
+    if expired:
+        db.session.refresh(meeting)
+
+
+# A poll closed by someone else but not frozen this long after is a freeze that failed.
+UNFROZEN_GRACE = timedelta(seconds=30)
+
+
+def close_expired_polls(now: Any = None) -> dict[str, int]:
+    """Close every poll whose countdown ran out; finish freezes that failed earlier."""
+    now = now or utcnow()
+    due = list(db.session.scalars(select(Poll.id).where(
+        Poll.status == "open", Poll.closes_at.is_not(None), Poll.closes_at <= now)))
+    closed = sum(1 for poll_id in due if close_expired_poll(poll_id, now) is not None)
+    stuck = list(db.session.scalars(select(Poll.id).where(
+        Poll.status == "closed", Poll.result.is_(None), Poll.closed_at <= now - UNFROZEN_GRACE)))
+    frozen = 0
+    for poll_id in stuck:
+        try:
+            freeze_poll(poll_id)
+            frozen += 1
+        except TallyUnavailable:
+            log.warning("poll %s still cannot be frozen", poll_id)
+    return {"closed": closed, "frozen": frozen, "waiting": len(due) - closed}
+
+
+def expiry_timer_enabled() -> bool:
+    """Whether this process closes polls with a timer at their countdown's end."""
+    value = current_app.config.get("MEETINGS_EXPIRY_TIMER")
+    return (not current_app.config.get("TESTING")) if value is None else bool(value)
+
+
+def schedule_expiry(poll_id: int, closes_at: Any) -> None:
+    """Close the poll in this process when its countdown ends (best effort: snapshots and
+    `flask meetings close-expired` cover a process that died meanwhile)."""
+    import threading
+
+    if not expiry_timer_enabled():
+        return
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    delay = max(0.0, (closes_at - utcnow()).total_seconds()) + 0.05
+    timer = threading.Timer(delay, _close_when_due, args=(app, poll_id))
+    timer.daemon = True
+    timer.start()
+
+
+def _close_when_due(app: Any, poll_id: int) -> None:
+    with app.app_context():
+        try:
+            close_expired_poll(poll_id)
+        except Exception:  # noqa: BLE001 - the snapshot or the CLI closes it instead
+            log.exception("could not close poll %s at the end of its countdown", poll_id)
+        finally:
+            db.session.remove()

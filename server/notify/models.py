@@ -12,9 +12,12 @@ from server.common.models import UTCDateTime, utcnow
 from server.extensions import db
 
 EVENTS = {"accepted": "已受理", "answered": "已答复", "assigned": "新派单", "redo": "重办",
+          "meeting_published": "新协商活动",
           # supervision (overdue warnings and supervision orders), staff inboxes only
           "warn_blue": "蓝色预警", "warn_yellow": "黄色预警", "warn_red": "红色预警",
-          "order": "督办", "order_reply": "督办回复", "order_escalated": "督办升级"}
+          "order": "督办", "order_reply": "督办回复", "order_escalated": "督办升级",
+          # think tank invitations
+          "invited": "协商邀请", "invite_reply": "邀请回复"}
 STATUSES = {"pending": "待发送", "sent": "已发送", "failed": "发送失败", "skipped": "未发送"}
 
 
@@ -24,7 +27,7 @@ class Notification(db.Model):
     __tablename__ = "notify_outbox"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    event: Mapped[str] = mapped_column(String(16))
+    event: Mapped[str] = mapped_column(String(32))
     channel: Mapped[str] = mapped_column(String(16))  # wechat | inbox
     opinion_id: Mapped[int | None] = mapped_column(ForeignKey("opinions.id"), index=True)
     resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id"), index=True)
@@ -46,7 +49,7 @@ class MessageTemplate(db.Model):
 
     __tablename__ = "notify_templates"
 
-    event: Mapped[str] = mapped_column(String(16), primary_key=True)
+    event: Mapped[str] = mapped_column(String(32), primary_key=True)
     template_id: Mapped[str] = mapped_column(String(64))
     page: Mapped[str] = mapped_column(String(128), default="")
     # WeChat key (thing1, phrase2, time3 …) -> our value name (see services.VALUE_NAMES)

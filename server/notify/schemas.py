@@ -19,6 +19,9 @@ class NotificationSchema(Schema):
     created_at = fields.DateTime()
     sent_at = fields.DateTime(allow_none=True)
     read_at = fields.DateTime(allow_none=True)
+    link = fields.Function(
+        lambda n: (n.payload or {}).get("link") if n.channel == "inbox" else None,
+        metadata={"description": "站内链接，如协商活动页面 /m/{code}"})
 
 
 class OutboxArgsSchema(Schema):

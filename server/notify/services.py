@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import or_, select
+from sqlalchemy import insert, or_, select
 
 from server.common.models import utcnow
 from server.common.text import local_time
@@ -35,9 +35,16 @@ DEFAULT_TEMPLATES: dict[str, dict[str, Any]] = {
     "answered": {"template_id": "TPL_CASE_ANSWERED", "page": "pages/mine/index",
                  "fields": {"character_string1": "tracking_no", "phrase2": "state",
                             "thing3": "answer", "time4": "time"}},
+    "meeting_published": {"template_id": "TPL_MEETING_PUBLISHED", "page": "pages/meeting/index",
+                          "fields": {"thing1": "title", "time2": "time", "thing3": "site",
+                                     "thing4": "location"}},
 }
 VALUE_NAMES = {"tracking_no": "受理编号", "category": "问题类别", "state": "办理状态",
-               "time": "时间", "summary": "反映内容", "answer": "答复内容", "site": "反映点位"}
+               "time": "时间", "summary": "反映内容", "answer": "答复内容", "site": "点位",
+               "title": "活动名称", "location": "活动地点"}
+# Above this many messages a change only queues them; `flask notify-deliver` sends the rest,
+# so publishing a meeting to a whole township does not hold the moderator's request.
+INLINE_DELIVERY_MAX = 20
 
 
 def fit_value(key: str, value: str) -> str:
@@ -66,7 +73,7 @@ def set_template(event: str, template_id: str, page: str, fields: dict[str, str]
     from server.errors import ValidationFailed
 
     if event not in DEFAULT_TEMPLATES:
-        raise ValidationFailed(errors={"event": ["只能是 accepted 或 answered"]})
+        raise ValidationFailed(errors={"event": [f"只能是 {'、'.join(DEFAULT_TEMPLATES)}"]})
     bad = [v for v in fields.values() if v not in VALUE_NAMES]
     if bad or not fields:
         raise ValidationFailed(errors={"fields": [f"未知的取值：{', '.join(bad) or '（空）'}"]})
@@ -77,7 +84,8 @@ def set_template(event: str, template_id: str, page: str, fields: dict[str, str]
     return {"event": event, **(template_for(event) or {})}
 
 
-def _values(opinion: Opinion, event: str) -> dict[str, str]:
+def opinion_values(opinion: Opinion) -> dict[str, str]:
+    """Return the values a message about a resident's report can show."""
     when = local_time(utcnow()).strftime("%Y年%m月%d日 %H:%M")
     return {
         "tracking_no": opinion.tracking_no,
@@ -90,18 +98,18 @@ def _values(opinion: Opinion, event: str) -> dict[str, str]:
     }
 
 
-def build_message(opinion: Opinion, event: str, openid: str) -> dict[str, Any] | None:
+def build_message(event: str, openid: str, values: dict[str, str],
+                  page_query: str = "") -> dict[str, Any] | None:
     """Build the subscribe/send body for an event, respecting each field's length limit."""
     template = template_for(event)
     if template is None:
         return None
-    values = _values(opinion, event)
     data = {key: {"value": fit_value(key, values.get(name, ""))}
             for key, name in template["fields"].items()}
     body: dict[str, Any] = {"touser": openid, "template_id": template["template_id"],
                             "data": data, "lang": "zh_CN"}
     if template.get("page"):
-        body["page"] = f"{template['page']}?no={opinion.tracking_no}"
+        body["page"] = f"{template['page']}?{page_query}" if page_query else template["page"]
     return body
 
 
@@ -117,7 +125,8 @@ def notify_resident(opinion: Opinion, event: str) -> list[int]:
                                 body=body or "", status="sent", sent_at=utcnow(), attempts=0))
     ids: list[int] = []
     if resident is not None and resident.kind == "wechat" and resident.openid:
-        message = build_message(opinion, event, resident.openid)
+        message = build_message(event, resident.openid, opinion_values(opinion),
+                                f"no={opinion.tracking_no}")
         if message is not None:
             row = Notification(event=event, channel="wechat", opinion_id=opinion.id,
                                resident_id=resident.id, title=title, body="",
@@ -147,11 +156,63 @@ def notify_assignee(opinion: Opinion, case: Any, redo: bool = False) -> list[int
     return []
 
 
+def notify_meeting_published(meeting: Any) -> list[int]:
+    """Queue an inbox entry for each follower of the meeting's site, and a WeChat message for
+    those who use the mini program; return the WeChat ids. The caller commits.
+
+    Rows go in with bulk INSERTs in chunks: a township site can have thousands of followers.
+    """
+    from server.meetings.models import SiteFollow
+
+    site = meeting.site
+    starts = local_time(meeting.starts_at)
+    when = starts.strftime("%Y年%m月%d日 %H:%M")
+    title = f"{site.name}发布了协商活动"[:64]
+    place = meeting.location or site.address or site.name
+    body = f"“{meeting.title}”将于{when}在{place}举行，欢迎参加。"
+    link = f"/m/{meeting.code}"
+    values = {"title": meeting.title, "time": when, "site": site.name, "location": place}
+    message_for = None
+    followers = db.session.execute(
+        select(Resident.id, Resident.kind, Resident.openid)
+        .join(SiteFollow, SiteFollow.resident_id == Resident.id)
+        .where(SiteFollow.site_id == site.id).order_by(Resident.id)).all()
+    now = utcnow()
+    inbox = [{"event": "meeting_published", "channel": "inbox", "resident_id": rid,
+              "title": title, "body": body, "payload": {"link": link}, "status": "sent",
+              "attempts": 0, "sent_at": now, "created_at": now}
+             for rid, _kind, _openid in followers]
+    wechat = []
+    for rid, kind, openid in followers:
+        if kind != "wechat" or not openid:
+            continue
+        if message_for is None:
+            message_for = build_message("meeting_published", "", values,
+                                        f"code={meeting.code}") or {}
+        if not message_for:
+            break
+        wechat.append({"event": "meeting_published", "channel": "wechat", "resident_id": rid,
+                       "title": title, "body": "", "payload": {**message_for, "touser": openid},
+                       "status": "pending", "attempts": 0, "next_attempt_at": now,
+                       "created_at": now})
+    ids: list[int] = []
+    for start in range(0, len(inbox), 1000):
+        db.session.execute(insert(Notification), inbox[start:start + 1000])
+    for start in range(0, len(wechat), 1000):
+        ids += db.session.scalars(insert(Notification).returning(Notification.id),
+                                  wechat[start:start + 1000]).all()
+    return ids
+
+
 def deliver_soon(ids: list[int]) -> None:
-    """Deliver freshly queued messages now (unless disabled); failures stay for retries."""
+    """Deliver freshly queued messages now (unless disabled); failures stay for retries.
+
+    Past INLINE_DELIVERY_MAX the rest wait for `flask notify-deliver` (due immediately).
+    """
     if not current_app.config.get("NOTIFY_DELIVER_INLINE", True):
         return
-    for notification_id in ids:
+    for notification_id in ids[:current_app.config.get("NOTIFY_INLINE_MAX",
+                                                       INLINE_DELIVERY_MAX)]:
         try:
             deliver(notification_id)
         except Exception:  # noqa: BLE001 - the outbox keeps the error; the change stands

@@ -1,4 +1,5 @@
-// The moderator's control page: meeting status, open/close polls, paper counts, proposals.
+// The moderator's control page: meeting status, open/close polls, paper counts, proposals,
+// outcomes with their feedback and follow-up cases.
 import { api } from "/static/common/api.js";
 import { drawBars, openEvents } from "/static/meetings/live.js";
 
@@ -89,6 +90,35 @@ async function loadProposals() {
   }
 }
 
+function outcomeItem(outcome) {
+  const row = document.createElement("div");
+  row.className = "poll-item outcome";
+  row.dataset.outcome = outcome.id;
+  const text = document.createElement("p");
+  text.textContent = outcome.text;
+  row.appendChild(text);
+  const feedback = document.createElement("div");
+  feedback.className = "row";
+  const input = document.createElement("input");
+  input.value = outcome.feedback || ""; input.placeholder = "落实反馈（建议都反馈）";
+  input.style.flex = "1 1 320px";
+  const save = document.createElement("button"); save.className = "secondary"; save.textContent = "保存反馈";
+  save.onclick = () => act(`/api/v1/meeting-outcomes/${outcome.id}/feedback`, { feedback: input.value.trim() });
+  feedback.append(input, save);
+  row.appendChild(feedback);
+  const follow = document.createElement("div");
+  follow.className = "row case";
+  if (outcome.case) {
+    follow.textContent = `已转为办理事项：编号 ${outcome.case.tracking_no}，${outcome.case.state_name}`;
+  } else {
+    const b = document.createElement("button"); b.className = "secondary to-case"; b.textContent = "转为办理事项";
+    b.onclick = () => act(`/api/v1/meeting-outcomes/${outcome.id}/case`);
+    follow.appendChild(b);
+  }
+  row.appendChild(follow);
+  return row;
+}
+
 async function load() {
   const meeting = await staff(`/api/v1/meetings/${meetingId}`);
   const snap = await staff(`/api/v1/meetings/${meetingId}/snapshot`);
@@ -101,6 +131,9 @@ async function load() {
   const box = $("polls");
   box.innerHTML = "";
   for (const poll of snap.polls) box.appendChild(pollItem(poll));
+  const outcomes = $("outcomes");
+  outcomes.innerHTML = meeting.outcomes.length ? "" : '<p class="muted">暂无</p>';
+  for (const outcome of meeting.outcomes) outcomes.appendChild(outcomeItem(outcome));
   await loadProposals();
   return meeting;
 }
@@ -123,6 +156,12 @@ async function main() {
       options: kind === "yesno" ? [] : $("poll-options").value.split(/[、,，]/).map((s) => s.trim()).filter(Boolean) };
     if ($("poll-duration").value) body.duration_seconds = Number($("poll-duration").value);
     act(`/api/v1/meetings/${meetingId}/polls`, body);
+  };
+  $("outcome-add").onclick = async () => {
+    const text = $("outcome-text").value.trim();
+    if (text.length < 2) return showError(new Error("请写下商定的事项"));
+    await act(`/api/v1/meetings/${meetingId}/outcomes`, { text });
+    $("outcome-text").value = "";
   };
   let pending = null;
   const soon = () => { if (!pending) pending = setTimeout(() => { pending = null; load().catch(showError); }, 300); };

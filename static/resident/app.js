@@ -321,12 +321,158 @@ async function submitRating() {
   }
 }
 
+// ---- meetings: follow the room, what is coming, what was agreed, topics -------------------
+
+const TOPIC_STATUS = { open: "征集中", picked: "已列入协商", closed: "已关闭" };
+const siteApi = () => `/api/v1/sites/${encodeURIComponent(code)}`;
+const publicApi = () => `/api/v1/public/sites/${encodeURIComponent(code)}`;
+
+function line(label, text, cls) {
+  return el("p", { class: cls || "kv" }, el("strong", {}, `${label}：`), text);
+}
+
+function pollLine(poll) {
+  const options = (poll.result && poll.result.options) || [];
+  const counts = options.map((o) => `${o.label} ${o.total} 票`).join("，");
+  return el("li", {}, el("div", {}, `表决：${poll.title}`),
+    el("div", { class: "result" }, counts || "结果整理中"));
+}
+
+function outcomeItem(outcome) {
+  const feedback = outcome.feedback
+    ? line("落实反馈", outcome.feedback + (outcome.feedback_at ? `（${outcome.feedback_at}反馈）` : ""))
+    : line("落实反馈", "正在落实，有进展会在这里公布", "kv muted");
+  const item = el("li", { class: "outcome" }, line("商定", outcome.text), feedback);
+  if (outcome.case) {
+    item.append(el("p", { class: "kv case" }, el("strong", {}, "转交办理："),
+      `编号 ${outcome.case.tracking_no}，目前 `, el("span", { class: pillClass(outcome.case.status) },
+        outcome.case.status)));
+  }
+  return item;
+}
+
+function meetingItem(m, upcoming) {
+  const item = el("li", { class: "meeting", "data-meeting": m.code },
+    el("div", { class: "row" }, el("strong", { class: "meeting-title" }, m.title),
+      el("span", { class: upcoming ? "pill wait" : "pill done" }, m.status_name)),
+    line("时间", m.when),
+    m.location ? line("地点", m.location) : null);
+  if (m.agenda && m.agenda.length) item.append(line("议题", m.agenda.map((a) => a.title).join("；")));
+  if (upcoming) {
+    item.append(el("a", { class: "button big", href: `/m/${encodeURIComponent(m.code)}` },
+      m.status === "in_session" ? "正在进行，进入签到投票" : "查看活动详情"));
+  } else if (m.attendance) {
+    item.append(el("p", { class: "muted" }, `${m.attendance} 位群众签到参加`));
+  }
+  if (m.polls && m.polls.length) item.append(el("ul", { class: "plain polls" }, ...m.polls.map(pollLine)));
+  if (m.outcomes && m.outcomes.length) {
+    item.append(el("h5", {}, "协商成果"), el("ol", { class: "outcomes" }, ...m.outcomes.map(outcomeItem)));
+  }
+  if (m.minutes) {
+    item.append(el("details", { class: "minutes" }, el("summary", {}, "会议纪要"),
+      el("p", { class: "prewrap" }, m.minutes)));
+  }
+  return item;
+}
+
+function renderMeetings(list) {
+  const upcoming = list.filter((m) => m.status === "published" || m.status === "in_session")
+    .sort((a, b) => (a.starts_at < b.starts_at ? -1 : 1));
+  const past = list.filter((m) => m.status === "closed");
+  fill($("meetings-upcoming"), upcoming.map((m) => meetingItem(m, true)));
+  $("meetings-upcoming-empty").hidden = upcoming.length > 0;
+  fill($("meeting-results"), past.map((m) => meetingItem(m, false)));
+  $("meeting-results-empty").hidden = past.length > 0;
+}
+
+function renderFollow(state) {
+  const button = $("follow-toggle");
+  button.hidden = false;
+  button.setAttribute("aria-pressed", state.following ? "true" : "false");
+  button.textContent = state.following ? "已关注（点此取消）" : "关注本议事室";
+  $("follow-text").textContent = state.following
+    ? `您已关注，本议事室发布协商活动时会通知您。共 ${state.followers} 人关注。`
+    : `关注本议事室，有协商活动时会通知您。已有 ${state.followers} 人关注。`;
+}
+
+async function toggleFollow() {
+  const button = $("follow-toggle");
+  const on = button.getAttribute("aria-pressed") !== "true";
+  button.disabled = true;
+  $("follow-error").hidden = true;
+  try {
+    renderFollow(await api(`${siteApi()}/follow`, { method: on ? "PUT" : "DELETE" }));
+  } catch (err) {
+    showError($("follow-error"), err);
+  } finally {
+    button.disabled = false;
+  }
+}
+
+function topicItem(topic) {
+  const count = el("span", { class: "muted" }, `${topic.supporters} 人支持`);
+  const item = el("li", { class: "topic", "data-topic": String(topic.id) },
+    el("div", { class: "row" }, el("strong", {}, topic.title),
+      el("span", { class: topic.status === "open" ? "pill wait" : "pill done" },
+        TOPIC_STATUS[topic.status] || topic.status)),
+    topic.detail ? el("p", { class: "prewrap" }, topic.detail) : null, count);
+  if (topic.status === "open") {
+    const button = el("button", { type: "button", class: "secondary support" }, "我也支持");
+    button.addEventListener("click", async () => {
+      button.disabled = true;
+      try {
+        const res = await api(`/api/v1/meeting-topics/${topic.id}/support`, { method: "POST" });
+        count.textContent = `${res.supporters} 人支持`;
+        button.textContent = "已支持，谢谢";
+      } catch (err) {
+        if (err.code === "already_supported") { button.textContent = "您已支持过"; return; }
+        button.disabled = false;
+        showError($("topic-error"), err);
+      }
+    });
+    item.append(button);
+  }
+  return item;
+}
+
+async function loadTopics() {
+  const topics = await api(`${publicApi()}/topics`);
+  fill($("topic-list"), topics.map(topicItem));
+  $("topic-empty").hidden = topics.length > 0;
+}
+
+async function submitTopic(event) {
+  event.preventDefault();
+  const box = $("topic-error");
+  box.hidden = true;
+  const title = $("topic-title").value.trim();
+  if (title.length < 2) return showError(box, { message: "请写下您想商量的事（至少两个字）" });
+  $("topic-submit").disabled = true;
+  try {
+    await api(`${siteApi()}/topics`, { method: "POST", body: { title, detail: "" } });
+    $("topic-title").value = "";
+    await loadTopics();
+  } catch (err) {
+    showError(box, err);
+  } finally {
+    $("topic-submit").disabled = false;
+  }
+}
+
+// Each part loads on its own: a failure leaves that part's friendly empty text in place.
+function loadMeetingsSection() {
+  api(`${publicApi()}/meetings`).then(renderMeetings).catch(() => {});
+  api(`${siteApi()}/follow`).then(renderFollow).catch(() => {});
+  loadTopics().catch(() => {});
+}
+
 // ---- start ------------------------------------------------------------------------------
 
 async function load() {
   await ensureResidentToken();
   state.overview = await api(`/api/v1/intake/sites/${encodeURIComponent(code)}/overview`);
   renderHome(state.overview);
+  loadMeetingsSection();
 }
 
 function main() {
@@ -352,6 +498,8 @@ function main() {
     });
   }
   $("rating-submit").addEventListener("click", submitRating);
+  $("follow-toggle").addEventListener("click", toggleFollow);
+  $("topic-form").addEventListener("submit", submitTopic);
   window.addEventListener("hashchange", route);
   state.ready = load().catch((err) => {
     showError($("page-error"), err);
