@@ -10,7 +10,7 @@ from server.config import ROOT, finalize, load_config
 
 # Each domain package has routes.py (an API blueprint `blp`); some also serve pages.
 DOMAINS = ("people", "sites", "intake", "dispatch", "meetings", "evaluation", "supervision",
-           "notify")
+           "notify", "audit")
 PAGE_DOMAINS = ("intake", "dispatch", "meetings", "evaluation", "supervision")
 
 

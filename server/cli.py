@@ -18,6 +18,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(serve_command)
     app.cli.add_command(openapi_command)
+    from server.audit.cli import audit_cli
     from server.evaluation.cli import evaluation_cli
     from server.notify.cli import deliver_command
     from server.sites.cli import posters_command
@@ -25,6 +26,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(posters_command)
     app.cli.add_command(deliver_command)
     app.cli.add_command(evaluation_cli)
+    app.cli.add_command(audit_cli)
 
 
 @click.command("seed-demo")

@@ -1,5 +1,6 @@
 """Import every domain's models so metadata (and Alembic) sees all tables."""
 
+from server.audit import models as audit_models
 from server.dispatch import models as dispatch_models
 from server.evaluation import models as evaluation_models
 from server.intake.models import Category, Opinion, OpinionEvent
@@ -12,5 +13,5 @@ from server.supervision import models as supervision_models
 __all__ = [
     "ApiToken", "Category", "Circle", "Department", "Grant", "Opinion", "OpinionEvent",
     "Resident", "Site", "Unit", "User", "dispatch_models", "evaluation_models",
-    "meetings_models", "notify_models", "supervision_models",
+    "meetings_models", "notify_models", "supervision_models", "audit_models",
 ]
