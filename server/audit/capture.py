@@ -27,6 +27,8 @@ from server.common.models import utcnow
 log = logging.getLogger(__name__)
 
 F = TypeVar("F", bound=Callable[..., Any])
+# Actions whose actor is named by the credentials in the body, not by the caller's session.
+CREDENTIAL_ACTIONS = frozenset({"login", "token"})
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 API_PREFIX = "/api/"
 SUMMARY_MAX_CHARS = 1024
@@ -96,6 +98,9 @@ def init_capture(state: Any) -> None:
 
 
 def _begin() -> None:
+    # `g` lives on the app context, which a test (or a CLI) may keep across requests.
+    for name in ("audit_spec", "audit_personal", "audit_t0", "audit_uid_before"):
+        g.pop(name, None)
     if not request.path.startswith(API_PREFIX):
         return
     g.audit_t0 = time.perf_counter()
@@ -127,7 +132,10 @@ def _spec() -> AuditSpec | None:
 
 def build_record(response: Response, spec: AuditSpec | None = None) -> dict[str, Any]:
     """Describe the current request and its response as an audit record (a plain dict)."""
-    user_id, username, resident_id = _actor()
+    if spec is not None and spec.action in CREDENTIAL_ACTIONS:
+        user_id, username, resident_id = _credential_actor(response)
+    else:
+        user_id, username, resident_id = _actor()
     actor_kind = "staff" if user_id else "resident" if resident_id else "anonymous"
     body = _body()
     if spec and spec.keep is not None:
@@ -222,6 +230,32 @@ def _actor() -> tuple[int | None, str | None, int | None]:
         user = db.session.get(User, uid)
         if user is not None:
             return user.id, user.username, None
+    return None, None, None
+
+
+def _credential_actor(response: Response) -> tuple[int | None, str | None, int | None]:
+    """Sign-ins are credited to whoever the credentials named, not to an earlier session:
+    on success the user (or resident) signed in, on failure nobody (the username tried is
+    kept by the caller)."""
+    if response.status_code >= 400:
+        return None, None, None
+    data = response.get_json(silent=True) if response.is_json else None
+    if isinstance(data, dict) and isinstance(data.get("resident_id"), int):
+        return None, None, data["resident_id"]
+    if isinstance(data, dict) and isinstance(data.get("user"), dict):
+        user = data["user"]
+        return user.get("id"), user.get("username"), None
+    body = request.get_json(silent=True) if request.is_json else None
+    if isinstance(body, dict) and isinstance(body.get("username"), str):
+        from sqlalchemy import select
+
+        from server.extensions import db
+        from server.people.models import User
+
+        found = db.session.execute(select(User.id, User.username)
+                                   .where(User.username == body["username"])).first()
+        if found is not None:
+            return found.id, found.username, None
     return None, None, None
 
 
