@@ -11,7 +11,7 @@ from server.config import ROOT, finalize, load_config
 # Each domain package has routes.py (an API blueprint `blp`); some also serve pages.
 DOMAINS = ("people", "sites", "intake", "dispatch", "meetings", "evaluation", "supervision",
            "notify", "audit")
-PAGE_DOMAINS = ("intake", "dispatch", "meetings", "evaluation", "supervision")
+PAGE_DOMAINS = ("intake", "dispatch", "meetings", "evaluation", "supervision", "audit")
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:

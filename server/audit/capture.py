@@ -93,7 +93,9 @@ def _in_request() -> bool:
 def init_capture(state: Any) -> None:
     """Install the hook on the app (called from the audit blueprint's registration)."""
     app: Flask = state.app
-    app.before_request(_begin)
+    # First in line, so a CSRF or rate-limit refusal raised by an earlier hook is still timed
+    # and leaves no state from an earlier request behind.
+    app.before_request_funcs.setdefault(None, []).insert(0, _begin)
     app.after_request(_finish)
 
 

@@ -33,13 +33,13 @@ class AuditEvent(db.Model):
     endpoint: Mapped[str | None] = mapped_column(String(100))
     path_template: Mapped[str | None] = mapped_column(String(255), index=True)
     path: Mapped[str] = mapped_column(String(500))
-    resource: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    resource: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     status: Mapped[int] = mapped_column(Integer)
     outcome: Mapped[str] = mapped_column(String(8), index=True)
     personal_data: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     ip: Mapped[str | None] = mapped_column(String(45), index=True)
     user_agent: Mapped[str | None] = mapped_column(String(200))
-    summary: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    summary: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     duration_ms: Mapped[int | None] = mapped_column(Integer)
     # Redis stream entry id of records that came through the stream: makes the drain
     # idempotent when it dies between the insert and the XDEL.

@@ -274,3 +274,42 @@ def test_openapi_path_matches_flask_rules():
     assert openapi_path("/api/v1/polls/<int:poll_id>/votes") == "/api/v1/polls/{poll_id}/votes"
     assert openapi_path("/api/v1/m/<code>") == "/api/v1/m/{code}"
     assert openapi_path("/api/v1/a/<string:code>/b/<int:x>") == "/api/v1/a/{code}/b/{x}"
+
+
+def test_the_row_survives_the_request_rolling_back(tmp_path, database_url, redis_url):
+    from server.errors import Conflict
+    from server.people.models import Resident
+    from tests.meetings.factories import second_app
+
+    config = {"TESTING": True, "INSTANCE_PATH": str(tmp_path / "instance"),
+              "DATABASE_URL": database_url, "SECRET_KEY": "test-secret-key",
+              "REDIS_URL": redis_url, "RATELIMIT_ENABLED": False}
+    with second_app(config) as other:
+
+        @other.route("/api/v1/test-only/half-done", methods=["POST"])
+        def half_done():  # writes, then fails before committing
+            db.session.add(Resident(kind="guest"))
+            db.session.flush()
+            raise Conflict("做了一半", code="half_done")
+
+        @other.route("/api/v1/test-only/crash", methods=["DELETE"])
+        def crash():
+            raise RuntimeError("boom")
+
+        with other.app_context():
+            admin = make_user("admin")
+            token, _ = issue_api_token(admin)
+            client = other.test_client()
+            assert client.post("/api/v1/test-only/half-done", json={"note": "x"},
+                               headers=bearer(token)).status_code == 409
+            assert client.delete("/api/v1/test-only/crash",
+                                 headers=bearer(token)).status_code == 500
+            db.session.remove()  # what the end of a real request's app context does
+            services.drain()
+            assert db.session.scalar(select(Resident.id)) is None  # the request rolled back
+            with db.engine.connect() as conn:
+                rows = conn.execute(select(AuditEvent.user_id, AuditEvent.path,
+                                           AuditEvent.status, AuditEvent.outcome)
+                                    .order_by(AuditEvent.at)).all()
+    assert rows == [(admin.id, "/api/v1/test-only/half-done", 409, "error"),
+                    (admin.id, "/api/v1/test-only/crash", 500, "error")]
