@@ -30,7 +30,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 # Actions whose actor is named by the credentials in the body, not by the caller's session.
 CREDENTIAL_ACTIONS = frozenset({"login", "token"})
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-API_PREFIX = "/api/"
+# The JSON API, and Open311 GeoReport v2 (integrators create service requests there).
+API_PREFIXES = ("/api/", "/open311/")
 SUMMARY_MAX_CHARS = 1024
 STRING_MAX_CHARS = 80
 LIST_MAX_ITEMS = 10
@@ -42,7 +43,7 @@ REDACTED = "[已隐去]"
 SECRET_KEY = re.compile(
     r"pass|pwd|token|secret|auth|cookie|csrf|session|sig|key|otp|captcha|presence|"
     r"phone|mobile|tel|contact|wechat|wx|openid|unionid|id_?card|email|address|"
-    r"photo|image|picture|avatar|file|blob|base64",
+    r"photo|image|picture|avatar|file|blob|base64|first_name|last_name|full_name|real_?name",
     re.IGNORECASE,
 )
 PHONE_IN_TEXT = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
@@ -103,7 +104,7 @@ def _begin() -> None:
     # `g` lives on the app context, which a test (or a CLI) may keep across requests.
     for name in ("audit_spec", "audit_personal", "audit_t0", "audit_uid_before"):
         g.pop(name, None)
-    if not request.path.startswith(API_PREFIX):
+    if not request.path.startswith(API_PREFIXES):
         return
     g.audit_t0 = time.perf_counter()
     # Logout clears the session in the view: remember who it was.
@@ -111,7 +112,7 @@ def _begin() -> None:
 
 
 def _finish(response: Response) -> Response:
-    if not request.path.startswith(API_PREFIX) or request.method in ("OPTIONS", "HEAD"):
+    if not request.path.startswith(API_PREFIXES) or request.method in ("OPTIONS", "HEAD"):
         return response
     spec = _spec()
     if request.method not in WRITE_METHODS and spec is None:
@@ -224,6 +225,12 @@ def _actor() -> tuple[int | None, str | None, int | None]:
             if user is not None:
                 return user.id, user.username, None
         return None, None, None
+    api_key = _api_key()
+    if api_key.startswith(STAFF_TOKEN_PREFIX):
+        # Open311 clients sign with a staff API token in the body, not in a header.
+        user = user_for_api_token(api_key)
+        if user is not None:
+            return user.id, user.username, None
     uid = session.get("uid") or g.get("audit_uid_before")
     if uid:
         from server.extensions import db
@@ -233,6 +240,13 @@ def _actor() -> tuple[int | None, str | None, int | None]:
         if user is not None:
             return user.id, user.username, None
     return None, None, None
+
+
+def _api_key() -> str:
+    if request.mimetype in ("multipart/form-data", "application/x-www-form-urlencoded"):
+        return str(request.form.get("api_key") or "")
+    body = request.get_json(silent=True) if request.is_json else None
+    return str(body.get("api_key") or "") if isinstance(body, dict) else ""
 
 
 def _credential_actor(response: Response) -> tuple[int | None, str | None, int | None]:

@@ -313,3 +313,26 @@ def test_the_row_survives_the_request_rolling_back(tmp_path, database_url, redis
                                     .order_by(AuditEvent.at)).all()
     assert rows == [(admin.id, "/api/v1/test-only/half-done", 409, "error"),
                     (admin.id, "/api/v1/test-only/crash", 500, "error")]
+
+
+def test_open311_requests_are_audited_against_their_api_key(client):
+    from tests.dispatch.factories import make_category
+
+    d = make_district()
+    roads = make_category("道路交通", "complaint")
+    dispatcher = make_user("dispatcher")
+    token, _ = issue_api_token(dispatcher)
+    created = client.post("/open311/v2/requests.json", data={
+        "api_key": token, "service_code": roads.code, "description": "路面塌陷 13812345678",
+        "attribute[site]": d.site_a.code, "first_name": "张", "email": "a@b.cn"})
+    assert created.status_code == 201
+    refused = client.post("/open311/v2/requests.json", data={"service_code": roads.code})
+    assert refused.status_code == 403
+    services.drain()
+    ok, denied = _rows()
+    assert (ok.actor_kind, ok.user_id, ok.status) == ("staff", dispatcher.id, 201)
+    assert ok.path_template == "/open311/v2/requests.{fmt}" and ok.resource == {"fmt": "json"}
+    assert ok.summary["api_key"] == ok.summary["first_name"] == ok.summary["email"] == "[已隐去]"
+    assert ok.summary["description"] == "路面塌陷 138****5678"
+    assert (denied.actor_kind, denied.status, denied.outcome) == ("anonymous", 403, "denied")
+    assert token not in _raw_table_text()
