@@ -293,7 +293,7 @@ def _body() -> Any:
     if request.mimetype in ("multipart/form-data", "application/x-www-form-urlencoded"):
         body: dict[str, Any] = {k: v for k, v in request.form.items()}
         if request.files:
-            body["_files"] = len(request.files)
+            body["_uploads"] = len(request.files)  # counted, never kept
         return body
     if request.content_length:
         return {"_bytes": request.content_length}

@@ -336,3 +336,26 @@ def test_open311_requests_are_audited_against_their_api_key(client):
     assert ok.summary["description"] == "路面塌陷 138****5678"
     assert (denied.actor_kind, denied.status, denied.outcome) == ("anonymous", 403, "denied")
     assert token not in _raw_table_text()
+
+
+def test_resident_photo_and_report_are_queued_without_photo_or_phone(client, redis):
+    from tests.intake.factories import categories, jpeg_bytes, report, upload
+
+    d = make_district()
+    cats = categories()
+    resident, token = make_resident()
+    photo = upload(client, token, jpeg_bytes())
+    assert photo.status_code == 201, photo.get_json()
+    sent = report(client, token, d.site_a.code, cats["道路交通"], phone="13812345678",
+                  photo_ids=[photo.get_json()["id"]])
+    assert sent.status_code == 201, sent.get_json()
+    assert _rows() == [] and redis.xlen(keys.stream()) == 2
+    assert services.drain() == 2
+    upload_row, report_row = _rows()
+    assert upload_row.actor_kind == "resident" and upload_row.resident_id == resident.id
+    assert upload_row.summary == {"_uploads": 1}
+    assert report_row.path_template == "/api/v1/intake/opinions"
+    assert report_row.summary["phone"] == "[已隐去]"
+    assert report_row.summary["photo_ids"] == "[已隐去]"
+    assert report_row.summary["text"] == "村口的路灯坏了好几天，晚上走路很黑"
+    assert "13812345678" not in _raw_table_text()
