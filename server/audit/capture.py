@@ -107,8 +107,10 @@ def _begin() -> None:
     if not request.path.startswith(API_PREFIXES):
         return
     g.audit_t0 = time.perf_counter()
-    # Logout clears the session in the view: remember who it was.
-    g.audit_uid_before = session.get("uid")
+    if request.method in WRITE_METHODS:
+        # Logout clears the session in the view: remember who it was. (Reads skip this so
+        # public GET answers do not get `Vary: Cookie`.)
+        g.audit_uid_before = session.get("uid")
 
 
 def _finish(response: Response) -> Response:
@@ -144,7 +146,8 @@ def build_record(response: Response, spec: AuditSpec | None = None) -> dict[str,
     if spec and spec.keep is not None:
         body = {k: v for k, v in body.items() if k in spec.keep} if isinstance(body, dict) \
             else None
-    if username is None and isinstance(body, dict) and isinstance(body.get("username"), str):
+    if username is None and spec is not None and spec.action in CREDENTIAL_ACTIONS \
+            and isinstance(body, dict) and isinstance(body.get("username"), str):
         # A failed sign-in: keep the name that was tried (never the password).
         username = body["username"][:64]
     status = response.status_code
