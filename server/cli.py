@@ -19,6 +19,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(serve_command)
     app.cli.add_command(openapi_command)
     from server.assessment.cli import assessment_cli
+    from server.audit.cli import audit_cli
     from server.evaluation.cli import evaluation_cli
     from server.meetings.cli import meetings_cli
     from server.notify.cli import deliver_command
@@ -27,7 +28,7 @@ def register_cli(app: Flask) -> None:
     from server.supervision.cli import supervision_cli
 
     for command in (posters_command, deliver_command, evaluation_cli, meetings_cli,
-                    supervision_cli, assessment_cli, thinktank_cli):
+                    supervision_cli, assessment_cli, thinktank_cli, audit_cli):
         app.cli.add_command(command)
 
 

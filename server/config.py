@@ -35,6 +35,8 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "API_TOKEN_DAYS": int(env.get("API_TOKEN_DAYS", "30")),
         "RESIDENT_TOKEN_DAYS": int(env.get("RESIDENT_TOKEN_DAYS", "365")),
         "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),
+        # How many reverse proxies in front append to X-Forwarded-For (0: believe no header).
+        "AUDIT_TRUSTED_PROXIES": int(env.get("AUDIT_TRUSTED_PROXIES", "0")),
         "CJK_FONT_PATH": env.get("CJK_FONT_PATH", ""),
         # Overdue warnings: blue when the working time left is at most this share of the
         # step's window; yellow when at most this many working days are left (capped at

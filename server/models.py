@@ -1,6 +1,7 @@
 """Import every domain's models so metadata (and Alembic) sees all tables."""
 
 from server.assessment import models as assessment_models
+from server.audit import models as audit_models
 from server.dispatch import models as dispatch_models
 from server.evaluation import models as evaluation_models
 from server.intake.models import Category, Opinion, OpinionEvent
@@ -14,4 +15,5 @@ __all__ = [
     "ApiToken", "Category", "Circle", "Department", "Grant", "Opinion", "OpinionEvent",
     "Resident", "Site", "Unit", "User", "dispatch_models", "evaluation_models",
     "meetings_models", "notify_models", "supervision_models", "assessment_models",
+    "audit_models",
 ]

@@ -8,6 +8,7 @@ from typing import Any
 from flask import Response
 from flask_smorest import Blueprint
 
+from server.audit.capture import audited
 from server.common.schemas import OkSchema
 from server.dispatch import services
 from server.dispatch.schemas import (
@@ -45,6 +46,7 @@ def list_cases(args: dict[str, Any]) -> dict[str, Any]:
 
 
 @blp.route("/cases/export")
+@audited("export")
 @blp.arguments(ExportArgsSchema, location="query")
 @blp.response(200, content_type="text/csv",
               description="CSV or XLSX; phones masked unless the role may see them")

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, false, func, or_, select, true
 
+from server.audit.capture import flag_personal_data
 from server.common.models import utcnow
 from server.common.text import local_time, mask_phone
 from server.dispatch import workflow
@@ -529,9 +530,11 @@ def export_cases(user: User, filters: dict[str, Any], fmt: str) -> tuple[bytes, 
     now = utcnow()
     table: list[list[Any]] = []
     masked_any = False
+    unmasked_any = False
     for opinion, case in rows:
         visible = may_see_phone(user, opinion)
         masked_any = masked_any or (not visible and bool(opinion.phone))
+        unmasked_any = unmasked_any or (visible and bool(opinion.phone))
         assignee = (names["departments"].get(case.department_id) if case and case.department_id
                     else names["users"].get(case.member_user_id) if case and case.member_user_id
                     else "")
@@ -546,6 +549,8 @@ def export_cases(user: User, filters: dict[str, Any], fmt: str) -> tuple[bytes, 
             "是" if _overdue(opinion, case, now) else "否", case.redo_count if case else 0,
             local_time(opinion.created_at).strftime("%Y-%m-%d %H:%M"),
         ])
+    if unmasked_any:
+        flag_personal_data("unmasked_phones")
     db.session.add(ExportLog(user_id=user.id, fmt=fmt, row_count=len(table),
                              phones_masked=masked_any,
                              filters={k: v for k, v in filters.items()

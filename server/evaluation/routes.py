@@ -7,6 +7,7 @@ from typing import Any
 from flask import Response
 from flask_smorest import Blueprint
 
+from server.audit.capture import audited
 from server.evaluation import services
 from server.evaluation.schemas import (
     DashboardSchema,
@@ -45,6 +46,7 @@ def hot_topics(args: dict[str, Any]) -> dict[str, Any]:
 
 
 @blp.route("/evaluation/report")
+@audited("export")
 @blp.arguments(ReportArgsSchema, location="query")
 @blp.response(200, content_type="application/octet-stream",
               description="XLSX workbook (one sheet per view) or PDF briefing (专报)")

@@ -7,6 +7,7 @@ from typing import Any
 from flask import session
 from flask_smorest import Blueprint
 
+from server.audit.capture import audited
 from server.common.text import mask_phone
 from server.extensions import limiter
 from server.people import services
@@ -49,6 +50,7 @@ def user_payload(user: User) -> dict[str, Any]:
 
 
 @blp.route("/auth/login", methods=["POST"])
+@audited("login", keep=("username",))
 @limiter.limit("20/minute")
 @blp.arguments(LoginSchema)
 @blp.response(200, SessionSchema)
@@ -62,6 +64,7 @@ def login(body: dict[str, str]) -> dict[str, Any]:
 
 
 @blp.route("/auth/logout", methods=["POST"])
+@audited("logout")
 @blp.response(200, SessionSchema)
 def logout() -> dict[str, Any]:
     """End the console session."""
@@ -78,6 +81,7 @@ def me() -> dict[str, Any]:
 
 
 @blp.route("/auth/tokens", methods=["POST"])
+@audited("token", keep=("username", "name"))
 @limiter.limit("20/minute")
 @blp.arguments(TokenRequestSchema)
 @blp.response(201, TokenSchema)
@@ -89,6 +93,7 @@ def create_token(body: dict[str, str]) -> dict[str, Any]:
 
 
 @blp.route("/auth/wechat", methods=["POST"])
+@audited("login", keep=())
 @limiter.limit("30/minute")
 @blp.arguments(WeChatLoginSchema)
 @blp.response(200, ResidentTokenSchema)

@@ -7,6 +7,7 @@ from typing import Any
 from flask import Response, current_app
 from flask_smorest import Blueprint
 
+from server.audit.capture import mark_audited
 from server.people.access import require_staff
 from server.sites import posters, services
 from server.sites.models import SITE_KINDS, Site, Unit
@@ -127,6 +128,7 @@ BINARY = {"type": "string", "format": "binary"}
 
 def send_download(download: posters.Download) -> Response:
     """Send a generated file as an attachment with its (Chinese) file name."""
+    mark_audited("download")
     import io
 
     from flask import send_file
