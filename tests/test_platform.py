@@ -120,3 +120,18 @@ def test_restarting_the_app_keeps_its_data(tmp_path: Path):
     assert first.stdout.split()[-2:] == second.stdout.split()[-2:] == ["265", "kept"]
     assert (tmp_path / "instance" / "shangliang.db").exists()
     assert (tmp_path / "instance" / "redis" / "appendonly.aof").exists()
+
+
+def test_every_console_link_opens_a_page(client):
+    """The console home links every staff page; each must exist and be Chinese HTML."""
+    import re
+
+    html = (ROOT / "static" / "console" / "index.html").read_text(encoding="utf-8")
+    links = re.findall(r'href="(/console/[a-z]+)"', html)
+    assert len(links) >= 6
+    for link in links:
+        response = client.get(link)
+        body = response.get_data(as_text=True)
+        response.close()
+        assert response.status_code == 200, link
+        assert response.mimetype == "text/html" and "有事好商量" in body, link
