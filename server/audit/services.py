@@ -9,8 +9,6 @@ every search. If Redis cannot take a record it is written directly, and the othe
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import logging
 import os
@@ -28,6 +26,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from server.audit import keys
 from server.audit.models import AuditEvent
 from server.common.models import utcnow
+from server.common.tables import table_file
 from server.common.text import local_time
 from server.errors import ValidationFailed
 from server.extensions import db, get_redis
@@ -258,13 +257,6 @@ def event_payload(event: AuditEvent) -> dict[str, Any]:
     }
 
 
-def _cell(value: Any) -> Any:
-    # Usernames and user agents come from callers: keep spreadsheets from running formulas.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
-
-
 EXPORT_COLUMNS = ["时间", "身份", "用户ID", "用户名", "群众ID", "动作", "方法", "接口", "路径",
                   "状态码", "结果", "涉及个人信息", "IP", "客户端", "摘要"]
 
@@ -273,33 +265,13 @@ def export_events(filters: dict[str, Any], fmt: str) -> tuple[bytes, str, str]:
     """Export matching events (newest first, capped) as CSV or XLSX."""
     _drain_quietly()
     stmt = _query(filters).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
-    table = [[_cell(v) for v in (
+    table = [[
         local_time(e.at).strftime("%Y-%m-%d %H:%M:%S"), ACTOR_NAMES.get(e.actor_kind, ""),
         e.user_id or "", e.username or "", e.resident_id or "",
         ACTION_NAMES.get(e.action, e.action), e.method, e.path_template or "", e.path,
         e.status, OUTCOME_NAMES.get(e.outcome, e.outcome), "是" if e.personal_data else "否",
         e.ip or "", e.user_agent or "",
         json.dumps(e.summary, ensure_ascii=False) if e.summary else "",
-    )] for e in db.session.scalars(stmt.limit(EXPORT_LIMIT))]
+    ] for e in db.session.scalars(stmt.limit(EXPORT_LIMIT))]
     stamp = local_time(utcnow()).strftime("%Y%m%d-%H%M")
-    if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(EXPORT_COLUMNS)
-        writer.writerows(table)
-        return ("\ufeff" + buffer.getvalue()).encode("utf-8"), "text/csv; charset=utf-8", \
-            f"audit-{stamp}.csv"
-    from openpyxl import Workbook
-
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = "审计日志"
-    sheet.append(EXPORT_COLUMNS)
-    for row in table:
-        sheet.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue(), \
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", \
-        f"audit-{stamp}.xlsx"
+    return table_file(EXPORT_COLUMNS, table, fmt, "审计日志", f"audit-{stamp}")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date, datetime
 from typing import Any
 
@@ -11,6 +9,7 @@ from sqlalchemy import ColumnElement, false, func, or_, select, true
 
 from server.audit.capture import flag_personal_data
 from server.common.models import utcnow
+from server.common.tables import table_file
 from server.common.text import local_time, mask_phone
 from server.dispatch import workflow
 from server.dispatch.models import (
@@ -557,28 +556,7 @@ def export_cases(user: User, filters: dict[str, Any], fmt: str) -> tuple[bytes, 
                                       if k not in {"page", "per_page"}}))
     db.session.commit()
     stamp = local_time(now).strftime("%Y%m%d-%H%M")
-    if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(EXPORT_COLUMNS)
-        writer.writerows(table)
-        # A BOM so Excel opens the Chinese text correctly.
-        return ("\ufeff" + buffer.getvalue()).encode("utf-8"), "text/csv; charset=utf-8", \
-            f"cases-{stamp}.csv"
-    from openpyxl import Workbook
-
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = "案件列表"
-    sheet.append(EXPORT_COLUMNS)
-    for row in table:
-        sheet.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue(), \
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", \
-        f"cases-{stamp}.xlsx"
+    return table_file(EXPORT_COLUMNS, table, fmt, "案件列表", f"cases-{stamp}")
 
 
 def export_log(limit: int = 100) -> list[ExportLog]:

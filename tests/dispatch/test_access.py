@@ -183,6 +183,19 @@ def test_export_masks_phones_without_the_right_role_and_is_logged(
                       headers=tokens["dispatcher"]).status_code == 403
 
 
+def test_export_quotes_text_a_spreadsheet_would_run_as_a_formula(
+        world: Any, client: Any, tokens: Any) -> None:
+    make_opinion(world.d.site_a, text='=HYPERLINK("http://evil.example","点我")')
+    rows = _csv_rows(client.get("/api/v1/cases/export?format=csv",
+                                headers=tokens["dispatcher"]).data)
+    text_col = rows[0].index("反映内容")
+    assert rows[1][text_col] == "'" + '=HYPERLINK("http://evil.example","点我")'
+    xlsx = client.get("/api/v1/cases/export?format=xlsx", headers=tokens["dispatcher"])
+    sheet = load_workbook(io.BytesIO(xlsx.data)).active
+    values = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert values[1][values[0].index("反映内容")].startswith("'=HYPERLINK")
+
+
 def test_detail_masks_the_phone_for_supervisors(world: Any, client: Any, tokens: Any) -> None:
     o = make_opinion(world.d.site_a, phone="13812345678")
     seen = client.get(f"/api/v1/cases/{o.id}", headers=tokens["supervisor"]).get_json()
