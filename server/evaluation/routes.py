@@ -11,12 +11,14 @@ from server.evaluation import services
 from server.evaluation.schemas import (
     DashboardSchema,
     HotTopicsSchema,
+    OutcomeRatingBodySchema,
+    OutcomeRatingSchema,
     PeriodArgsSchema,
     ReportArgsSchema,
     TopicArgsSchema,
     UnitItemSchema,
 )
-from server.people.access import require_staff
+from server.people.access import require_resident, require_staff
 
 blp = Blueprint("evaluation", __name__, url_prefix="/api/v1", description="评价研判")
 
@@ -56,3 +58,22 @@ def report(args: dict[str, Any]) -> Response:
     response = Response(data, mimetype=mimetype)
     response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}"
     return response
+
+
+@blp.route("/evaluation/outcomes/<int:outcome_id>/rating")
+@blp.response(200, OutcomeRatingSchema)
+def my_outcome_rating(outcome_id: int) -> dict[str, Any]:
+    """Return the calling resident's rating of a meeting outcome (null if none yet)."""
+    from server.evaluation.ratings import my_outcome_rating
+
+    return my_outcome_rating(require_resident(), outcome_id)
+
+
+@blp.route("/evaluation/outcomes/<int:outcome_id>/rating", methods=["PUT"])
+@blp.arguments(OutcomeRatingBodySchema)
+@blp.response(200, OutcomeRatingSchema)
+def rate_outcome(body: dict[str, Any], outcome_id: int) -> dict[str, Any]:
+    """Rate a meeting outcome (满意 / 基本满意 / 不满意); changeable for 7 days, then fixed."""
+    from server.evaluation.ratings import rate_outcome
+
+    return rate_outcome(require_resident(), outcome_id, body["rating"], body.get("comment"))

@@ -37,6 +37,8 @@ class FiguresSchema(Schema):
     solved = fields.Integer()
     rated = fields.Integer()
     satisfied = fields.Integer()
+    outcome_rated = fields.Integer()
+    outcome_satisfied = fields.Integer()
     answered = fields.Integer()
     avg_answer_days = fields.Float(allow_none=True)
     overdue = fields.Integer()
@@ -70,3 +72,24 @@ class HotTopicsSchema(Schema):
     topics = fields.List(fields.Dict())
     analysed = fields.Integer()
     total = fields.Integer()
+
+
+class OutcomeRatingBodySchema(Schema):
+    """A resident's rating of a meeting outcome (a change within 7 days replaces it)."""
+
+    rating = fields.String(required=True,
+                           validate=validate.OneOf(["satisfied", "basically", "unsatisfied"]),
+                           metadata={"description": "satisfied 满意 / basically 基本满意 / "
+                                                    "unsatisfied 不满意"})
+    comment = fields.String(load_default=None, allow_none=True,
+                            validate=validate.Length(max=500))
+
+
+class OutcomeRatingSchema(Schema):
+    outcome_id = fields.Integer()
+    rating = fields.String(allow_none=True)
+    rating_name = fields.String(allow_none=True)
+    comment = fields.String(allow_none=True)
+    rated_at = fields.DateTime(allow_none=True)
+    changeable_until = fields.DateTime(allow_none=True)
+    changeable = fields.Boolean()
