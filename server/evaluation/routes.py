@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response
+from flask import Response, current_app
 from flask_smorest import Blueprint
 
 from server.evaluation import services
@@ -17,6 +17,8 @@ from server.evaluation.schemas import (
     ReportArgsSchema,
     TopicArgsSchema,
     UnitItemSchema,
+    WallArgsSchema,
+    WallSchema,
 )
 from server.people.access import require_resident, require_staff
 
@@ -77,3 +79,31 @@ def rate_outcome(body: dict[str, Any], outcome_id: int) -> dict[str, Any]:
     from server.evaluation.ratings import rate_outcome
 
     return rate_outcome(require_resident(), outcome_id, body["rating"], body.get("comment"))
+
+
+@blp.route("/evaluation/wall")
+@blp.arguments(WallArgsSchema, location="query")
+@blp.response(200, WallSchema)
+def wall(args: dict[str, Any]) -> dict[str, Any]:
+    """Return the command-centre wall: live counters, meetings in session, latest reports."""
+    return services.wall_for(require_staff(*services.VIEWER_ROLES), args)
+
+
+@blp.route("/evaluation/wall/stream")
+@blp.arguments(WallArgsSchema, location="query")
+@blp.doc(responses={200: {"description": "text/event-stream: `snapshot` events (the same "
+                                         "object as GET /evaluation/wall) on every change"}})
+def wall_stream(args: dict[str, Any]) -> Response:
+    """Follow the wall by Server-Sent Events: a new snapshot whenever something changed."""
+    from server.evaluation import wall as wall_module
+
+    first = services.wall_for(require_staff(*services.VIEWER_ROLES), args)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    from server.extensions import db
+
+    db.session.remove()  # the stream opens its own sessions between polls
+    body = wall_module.stream(app, first["unit"]["id"], first)
+    response = Response(body, mimetype="text/event-stream")
+    response.headers["Cache-Control"] = "no-cache"
+    response.headers["X-Accel-Buffering"] = "no"
+    return response

@@ -93,3 +93,19 @@ class OutcomeRatingSchema(Schema):
     rated_at = fields.DateTime(allow_none=True)
     changeable_until = fields.DateTime(allow_none=True)
     changeable = fields.Boolean()
+
+
+class WallArgsSchema(Schema):
+    unit_id = fields.Integer(metadata={"description": "行政单元；默认为本人管辖的最上级单元"})
+
+
+class WallSchema(Schema):
+    """What the command-centre wall shows (no personal data: excerpts with phones masked)."""
+
+    unit = fields.Dict()
+    at = fields.String(metadata={"description": "快照时间（北京时间）"})
+    counters = fields.Dict(metadata={"description": "今日新增、本月收集/解决、办理中、超期、"
+                                                    "进行中的协商与签到人数、成事率、满意率"})
+    meetings = fields.List(fields.Dict(), metadata={"description": "正在进行的协商及签到人数"})
+    reports = fields.List(fields.Dict(), metadata={"description": "最新反映（摘要，手机号打码）"})
+    overdue_by_sector = fields.List(fields.Dict())

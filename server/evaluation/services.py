@@ -181,6 +181,11 @@ class UnitNode:
     population: int | None
 
 
+def load_unit(unit_id: int) -> Unit:
+    """Return a unit, or raise 404 unit_not_found."""
+    return _load_unit(unit_id)
+
+
 def _load_unit(unit_id: int) -> Unit:
     unit = db.session.get(Unit, unit_id)
     if unit is None:
@@ -740,3 +745,10 @@ def hot_topics_for(user: Any, args: dict[str, Any]) -> dict[str, Any]:
 
     unit = scoped_unit(user, args.get("unit_id"))
     return hot_topics(unit.id, period_from_args(args), limit=args.get("limit", 10))
+
+
+def wall_for(user: Any, args: dict[str, Any]) -> dict[str, Any]:
+    """Return the command-centre wall's snapshot of the unit asked for, within the scope."""
+    from server.evaluation.wall import snapshot
+
+    return snapshot(scoped_unit(user, args.get("unit_id")).id)
