@@ -1,4 +1,4 @@
-"""evaluation: residents' ratings of meeting outcomes; index on timeline events by action, time
+"""evaluation: outcome ratings; indexes on timeline events (action, at) and cases (received_at)
 
 Revision ID: 0013
 Revises: 0007
@@ -39,9 +39,13 @@ def upgrade():
                                   unique=False)
     with op.batch_alter_table('opinion_events', schema=None) as batch_op:
         batch_op.create_index('ix_opinion_events_action_at', ['action', 'at'], unique=False)
+    with op.batch_alter_table('dispatch_cases', schema=None) as batch_op:
+        batch_op.create_index('ix_dispatch_cases_received_at', ['received_at'], unique=False)
 
 
 def downgrade():
+    with op.batch_alter_table('dispatch_cases', schema=None) as batch_op:
+        batch_op.drop_index('ix_dispatch_cases_received_at')
     with op.batch_alter_table('opinion_events', schema=None) as batch_op:
         batch_op.drop_index('ix_opinion_events_action_at')
     op.drop_table('evaluation_outcome_ratings')

@@ -26,3 +26,11 @@ def visitors_day(group: str, day: str) -> str:
 def visitors_month(group: str, month: str) -> str:
     """Return the key of the merged visitor HyperLogLog of a group of sites in a past month."""
     return f"sl:evaluation:uv:{group}:m:{month}"
+
+
+DASHBOARD_TTL = 60  # seconds: the longest that time-driven figures (overdue, scans) may lag
+
+
+def dashboard(unit_id: int, start: str, end: str, details: bool, version: str) -> str:
+    """Return the key of a cached dashboard for a unit, period and data version."""
+    return f"sl:evaluation:dashboard:{unit_id}:{start}:{end}:{int(details)}:{version}"

@@ -15,6 +15,7 @@ from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.common.models import UTCDateTime, utcnow
+from server.dispatch.models import Case
 from server.extensions import db
 from server.intake.models import Opinion, OpinionEvent
 
@@ -24,6 +25,9 @@ OPINIONS_UNIT_CREATED = Index("ix_opinions_unit_id_created_at", Opinion.unit_id,
 # The participation query looks up 'rate' events by time (0013).
 OPINION_EVENTS_ACTION_AT = Index("ix_opinion_events_action_at", OpinionEvent.action,
                                  OpinionEvent.at)
+
+# The case figures read only the period's cases, by received_at (0013).
+CASES_RECEIVED_AT = Index("ix_dispatch_cases_received_at", Case.received_at)
 
 
 class OutcomeRating(db.Model):

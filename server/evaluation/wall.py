@@ -54,12 +54,14 @@ def snapshot(unit_id: int, *, now: datetime | None = None) -> dict[str, Any]:
     from server.dispatch.models import Case
     from server.meetings.models import Attendance, Meeting
 
+    # Without an explicit `now` the month's figures come from the dashboard cache.
+    figures_now = now
     now = now or utcnow()
     unit = services.load_unit(unit_id)
     subtree = select(Unit.id).where(Unit.path.startswith(unit.path, autoescape=True))
     today = local_time(now).date()
     month = services.Period(today.replace(day=1), today + timedelta(days=1))
-    figures = services.unit_figures(unit.id, month, now=now)
+    figures = services.unit_figures(unit.id, month, now=figures_now)
     day_lo, _ = services.Period(today, today + timedelta(days=1)).utc_bounds()
     visible = (Opinion.unit_id.in_(subtree), Opinion.state != "voided",
                Opinion.moderation == "ok")
