@@ -185,6 +185,9 @@ def seed_demo(seed: int = 2026) -> list[DemoAccount]:
 
     # Categories, routing, reply templates and a few cases in several states.
     seed_dispatch_demo()
+    from server.evaluation.demo import seed_evaluation_demo
+
+    seed_evaluation_demo()  # reports, ratings, meetings and scans for the dashboard and wall
     return result
 
 
