@@ -97,12 +97,15 @@ def wall_stream(args: dict[str, Any]) -> Response:
     """Follow the wall by Server-Sent Events: a new snapshot whenever something changed."""
     from server.evaluation import wall as wall_module
 
-    first = services.wall_for(require_staff(*services.VIEWER_ROLES), args)
+    user = require_staff(*services.VIEWER_ROLES)
+    # Fingerprint first: a change made while the snapshot is built still triggers a new one.
+    seen = wall_module.fingerprint()
+    first = services.wall_for(user, args)
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     from server.extensions import db
 
     db.session.remove()  # the stream opens its own sessions between polls
-    body = wall_module.stream(app, first["unit"]["id"], first)
+    body = wall_module.stream(app, first["unit"]["id"], first, seen)
     response = Response(body, mimetype="text/event-stream")
     response.headers["Cache-Control"] = "no-cache"
     response.headers["X-Accel-Buffering"] = "no"

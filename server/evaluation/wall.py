@@ -133,13 +133,10 @@ def snapshot(unit_id: int, *, now: datetime | None = None) -> dict[str, Any]:
     }
 
 
-def stream(app: Flask, unit_id: int, first: dict[str, Any]) -> Iterator[str]:
+def stream(app: Flask, unit_id: int, first: dict[str, Any], seen: str) -> Iterator[str]:
     """Yield the first snapshot, then a new one whenever the fingerprint changes."""
     poll = float(app.config.get("WALL_POLL_SECONDS", WALL_POLL_SECONDS))
     refresh = float(app.config.get("WALL_REFRESH_SECONDS", WALL_REFRESH_SECONDS))
-    with app.app_context():
-        seen = fingerprint()
-        db.session.remove()
     yield "retry: 3000\n" + _event(first)
     sent = quiet = time.monotonic()
     while True:
