@@ -38,7 +38,8 @@ def upgrade():
             batch_op.create_index(f'ix_evaluation_outcome_ratings_{column}', [column],
                                   unique=False)
     with op.batch_alter_table('opinion_events', schema=None) as batch_op:
-        batch_op.create_index('ix_opinion_events_action_at', ['action', 'at'], unique=False)
+        batch_op.create_index('ix_opinion_events_action_at',
+                              ['action', 'at', 'actor_resident_id', 'opinion_id'], unique=False)
     with op.batch_alter_table('dispatch_cases', schema=None) as batch_op:
         batch_op.create_index('ix_dispatch_cases_received_at', ['received_at'], unique=False)
 
