@@ -92,6 +92,16 @@ def _generate(conn: Any, rows: int, today: date, seed: int) -> dict[str, Any]:
             cur.execute("INSERT INTO categories (id, code, name, default_kind, sort_order, active)"
                         " VALUES (%s, %s, %s, 'suggestion', %s, true)", (n, f"c{n}", name, n))
 
+        # Residents: four in five reports name one (half as many residents as reports), so
+        # the participation query has real people to count.
+        residents = max(1000, rows // 2)
+        with cur.copy("COPY residents (id, kind, created_at) FROM STDIN") as copy:
+            for rid in range(1, residents + 1):
+                copy.write_row((rid, "guest", _ts(now)))
+
+        def resident_of(i: int) -> int | None:
+            return None if i % 5 == 0 else (i * 7919) % residents + 1
+
         start = datetime.combine(today - timedelta(days=365), datetime.min.time(), UTC)
         events = 0
         cases = 0
@@ -110,7 +120,8 @@ def _generate(conn: Any, rows: int, today: date, seed: int) -> dict[str, Any]:
                 elif state == "answered" and rng.random() < 0.2:
                     rating = "satisfied"
                 op_copy.write_row((i, f"B{i:09d}", site_id, unit_id, rng.randint(1, 8),
-                                   "suggestion", TEXTS[i % len(TEXTS)], False, None, state, "ok",
+                                   "suggestion", TEXTS[i % len(TEXTS)], False, resident_of(i),
+                                   state, "ok",
                                    _ts(answered) if answered else None, rating, 0,
                                    _ts(created), _ts(created)))
         rng = random.Random(seed)  # replay the same draws for events and cases
@@ -140,14 +151,17 @@ def _generate(conn: Any, rows: int, today: date, seed: int) -> dict[str, Any]:
             if state == "closed":
                 steps += [("rate", answered + timedelta(hours=5), "answered"),
                           ("close", answered + timedelta(hours=5), "closed")]
+            rid = resident_of(i)
             for action, at, to_state in steps:
                 ev_id += 1
-                ev_buf.write(f"{ev_id}\t{i}\t{_ts(at)}\t{action}\tsystem\t{to_state}\t{{}}\n")
+                who = (f"resident\t{rid}" if rid and action in {"submit", "rate"}
+                       else "system\t\\N")
+                ev_buf.write(f"{ev_id}\t{i}\t{_ts(at)}\t{action}\t{who}\t{to_state}\t{{}}\n")
             events += len(steps)
             if i % 200000 == 0 or i == rows:
                 ev_buf.seek(0)
                 with cur.copy("COPY opinion_events (id, opinion_id, at, action, actor_kind,"
-                              " to_state, data) FROM STDIN") as copy:
+                              " actor_resident_id, to_state, data) FROM STDIN") as copy:
                     while chunk := ev_buf.read(1 << 20):
                         copy.write(chunk)
                 case_buf.seek(0)
@@ -157,13 +171,17 @@ def _generate(conn: Any, rows: int, today: date, seed: int) -> dict[str, Any]:
                     while chunk := case_buf.read(1 << 20):
                         copy.write(chunk)
                 ev_buf, case_buf = io.StringIO(), io.StringIO()
-        for table in ("units", "sites", "categories", "opinions", "opinion_events"):
+        for table in ("units", "sites", "categories", "residents", "opinions",
+                      "opinion_events"):
             cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"
                         f" (SELECT max(id) FROM {table}))")
     conn.commit()
     with conn.cursor() as cur:
         conn.autocommit = True
-        cur.execute("ANALYZE units, sites, categories, opinions, opinion_events, dispatch_cases")
+        # What autovacuum does soon after a bulk load: statistics and the visibility map
+        # (index-only scans need it).
+        cur.execute("VACUUM ANALYZE units, sites, categories, residents, opinions,"
+                    " opinion_events, dispatch_cases")
         conn.autocommit = False
     return {"events": events, "cases": cases, "village_unit_id": villages[0][0]}
 
