@@ -1,16 +1,19 @@
 """Benchmark the evaluation dashboard's SQL against a naive Python-side computation.
 
-    python bench/analytics.py [--quick] [--rows N] [--database-url URL] [--keep]
+    python bench/analytics.py [--quick] [--rows N] [--database-url URL] [--keep] [--reuse]
 
-Generates N opinions (default 1,000,000; --quick 50,000) with their timelines (submit,
+Generates N opinions (default 1,000,000; --quick 20,000) with their timelines (submit,
 accept, assign, answer, rate, redo, close events) and dispatch cases in PostgreSQL, in its
 OWN schema `bench_analytics` (dropped and re-created; never the test suite's `public`),
 spread over 365 days, 250 villages in 14 sectors. Loading uses COPY.
 
 Then it times (median of several runs, warm) the district dashboard query set
 (services.dashboard: four highs, counters, children, heat table, weekly trend) and one
-village's, for the last full month and for the whole year, and the naive computation that
-loads the month's rows into Python. The last line printed is one JSON object.
+village's, for the last full month and for the whole year, computed in SQL (cache off),
+then the same served from the Redis cache (what a leader reloading the page gets), and the
+naive computation that loads the month's rows into Python. `--reuse` skips generation and
+measures the schema a previous `--keep` run left. The last line printed is one JSON object.
+Use your own database (--database-url), never one the test suite uses.
 """
 
 from __future__ import annotations
@@ -89,6 +92,16 @@ def _generate(conn: Any, rows: int, today: date, seed: int) -> dict[str, Any]:
             cur.execute("INSERT INTO categories (id, code, name, default_kind, sort_order, active)"
                         " VALUES (%s, %s, %s, 'suggestion', %s, true)", (n, f"c{n}", name, n))
 
+        # Residents: four in five reports name one (half as many residents as reports), so
+        # the participation query has real people to count.
+        residents = max(1000, rows // 2)
+        with cur.copy("COPY residents (id, kind, created_at) FROM STDIN") as copy:
+            for rid in range(1, residents + 1):
+                copy.write_row((rid, "guest", _ts(now)))
+
+        def resident_of(i: int) -> int | None:
+            return None if i % 5 == 0 else (i * 7919) % residents + 1
+
         start = datetime.combine(today - timedelta(days=365), datetime.min.time(), UTC)
         events = 0
         cases = 0
@@ -107,7 +120,8 @@ def _generate(conn: Any, rows: int, today: date, seed: int) -> dict[str, Any]:
                 elif state == "answered" and rng.random() < 0.2:
                     rating = "satisfied"
                 op_copy.write_row((i, f"B{i:09d}", site_id, unit_id, rng.randint(1, 8),
-                                   "suggestion", TEXTS[i % len(TEXTS)], False, None, state, "ok",
+                                   "suggestion", TEXTS[i % len(TEXTS)], False, resident_of(i),
+                                   state, "ok",
                                    _ts(answered) if answered else None, rating, 0,
                                    _ts(created), _ts(created)))
         rng = random.Random(seed)  # replay the same draws for events and cases
@@ -137,14 +151,17 @@ def _generate(conn: Any, rows: int, today: date, seed: int) -> dict[str, Any]:
             if state == "closed":
                 steps += [("rate", answered + timedelta(hours=5), "answered"),
                           ("close", answered + timedelta(hours=5), "closed")]
+            rid = resident_of(i)
             for action, at, to_state in steps:
                 ev_id += 1
-                ev_buf.write(f"{ev_id}\t{i}\t{_ts(at)}\t{action}\tsystem\t{to_state}\t{{}}\n")
+                who = (f"resident\t{rid}" if rid and action in {"submit", "rate"}
+                       else "system\t\\N")
+                ev_buf.write(f"{ev_id}\t{i}\t{_ts(at)}\t{action}\t{who}\t{to_state}\t{{}}\n")
             events += len(steps)
             if i % 200000 == 0 or i == rows:
                 ev_buf.seek(0)
                 with cur.copy("COPY opinion_events (id, opinion_id, at, action, actor_kind,"
-                              " to_state, data) FROM STDIN") as copy:
+                              " actor_resident_id, to_state, data) FROM STDIN") as copy:
                     while chunk := ev_buf.read(1 << 20):
                         copy.write(chunk)
                 case_buf.seek(0)
@@ -154,15 +171,32 @@ def _generate(conn: Any, rows: int, today: date, seed: int) -> dict[str, Any]:
                     while chunk := case_buf.read(1 << 20):
                         copy.write(chunk)
                 ev_buf, case_buf = io.StringIO(), io.StringIO()
-        for table in ("units", "sites", "categories", "opinions", "opinion_events"):
+        for table in ("units", "sites", "categories", "residents", "opinions",
+                      "opinion_events"):
             cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"
                         f" (SELECT max(id) FROM {table}))")
     conn.commit()
     with conn.cursor() as cur:
         conn.autocommit = True
-        cur.execute("ANALYZE units, sites, categories, opinions, opinion_events, dispatch_cases")
+        # What autovacuum does soon after a bulk load: statistics and the visibility map
+        # (index-only scans need it).
+        cur.execute("VACUUM ANALYZE units, sites, categories, residents, opinions,"
+                    " opinion_events, dispatch_cases")
         conn.autocommit = False
     return {"events": events, "cases": cases, "village_unit_id": villages[0][0]}
+
+
+def _existing(db: Any) -> dict[str, Any]:
+    """Describe the data a previous --keep run left in the schema."""
+    from sqlalchemy import text
+
+    count = db.session.execute(text(
+        "SELECT (SELECT count(*) FROM opinions), (SELECT count(*) FROM opinion_events),"
+        " (SELECT count(*) FROM dispatch_cases),"
+        " (SELECT min(id) FROM units WHERE kind = 'village')")).one()
+    db.session.rollback()
+    return {"opinions": count[0], "events": count[1], "cases": count[2],
+            "village_unit_id": count[3]}
 
 
 def _time(fn: Any, runs: int) -> float:
@@ -177,23 +211,27 @@ def _time(fn: Any, runs: int) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="50,000 opinions")
+    parser.add_argument("--quick", action="store_true", help="20,000 opinions, fewer runs")
     parser.add_argument("--rows", type=int)
     parser.add_argument("--database-url",
                         default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--keep", action="store_true", help="keep the schema afterwards")
+    parser.add_argument("--reuse", action="store_true",
+                        help="measure the schema a --keep run left (no generation)")
     parser.add_argument("--seed", type=int, default=42)
     args = parser.parse_args()
-    rows = args.rows or (50_000 if args.quick else 1_000_000)
+    rows = args.rows or (20_000 if args.quick else 1_000_000)
+    runs = 3 if args.quick else args.runs
 
     from sqlalchemy import create_engine, text
 
-    admin = create_engine(args.database_url)
-    with admin.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-        conn.execute(text(f"CREATE SCHEMA {SCHEMA}"))
-    admin.dispose()
+    if not args.reuse:
+        admin = create_engine(args.database_url)
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
+            conn.execute(text(f"CREATE SCHEMA {SCHEMA}"))
+        admin.dispose()
 
     from server import create_app
     from server.extensions import db
@@ -208,19 +246,23 @@ def main() -> None:
             db.create_all()
             today = datetime.now(services.SHANGHAI).date()
             t0 = time.perf_counter()
-            raw = db.engine.raw_connection()
-            try:
-                info = _generate(raw.driver_connection, rows, today, args.seed)
-            finally:
-                raw.close()
+            if args.reuse:
+                info = _existing(db)
+                rows = info["opinions"]
+            else:
+                raw = db.engine.raw_connection()
+                try:
+                    info = _generate(raw.driver_connection, rows, today, args.seed)
+                finally:
+                    raw.close()
             load_s = time.perf_counter() - t0
             first = today.replace(day=1)
             last_month = services.Period((first - timedelta(days=1)).replace(day=1), first)
             year = services.Period(today - timedelta(days=365), today + timedelta(days=1))
             village = info["village_unit_id"]
 
-            def run(unit: int, period: services.Period) -> Any:
-                result = services.dashboard(unit, period)
+            def run(unit: int, period: services.Period, cache: bool = False) -> Any:
+                result = services.dashboard(unit, period, cache=cache)
                 db.session.rollback()
                 return result
 
@@ -231,10 +273,12 @@ def main() -> None:
 
             month_count = run(1, last_month)["figures"]["collected"]
             timings = {
-                "district_month_ms": _time(lambda: run(1, last_month), args.runs),
-                "village_month_ms": _time(lambda: run(village, last_month), args.runs),
-                "district_year_ms": _time(lambda: run(1, year), max(1, args.runs // 2)),
-                "village_year_ms": _time(lambda: run(village, year), max(1, args.runs // 2)),
+                "district_month_ms": _time(lambda: run(1, last_month), runs),
+                "village_month_ms": _time(lambda: run(village, last_month), runs),
+                "district_year_ms": _time(lambda: run(1, year), max(1, runs // 2)),
+                "village_year_ms": _time(lambda: run(village, year), max(1, runs // 2)),
+                "district_month_cached_ms": _time(lambda: run(1, last_month, True), runs),
+                "district_year_cached_ms": _time(lambda: run(1, year, True), runs),
                 "naive_district_month_ms": _time(lambda: naive(1, last_month), 1),
                 "naive_village_month_ms": _time(lambda: naive(village, last_month), 1),
             }

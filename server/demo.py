@@ -197,6 +197,9 @@ def seed_demo(seed: int = 2026) -> list[DemoAccount]:
     from server.people.thinktank_demo import seed_thinktank_demo
 
     seed_thinktank_demo()  # 1,450 experts and members attached to sites
+    from server.evaluation.demo import seed_evaluation_demo
+
+    seed_evaluation_demo()  # reports, ratings, meetings and scans for the dashboard and wall
     return result
 
 

@@ -486,40 +486,78 @@ def refuse_extension(opinion_id: int, user: User, note: str | None = None) -> Op
 # ---- resident side ----------------------------------------------------------------------
 
 
-def rate(opinion_id: int, resident: Resident, rating: str, comment: str | None) -> Opinion:
-    """Record the resident's rating: satisfied/basically close the case, unsatisfied redoes it."""
+RATING_CHANGE_DAYS = 7
+# States a rated case can be in while its rating may still change: closed (satisfied), or
+# back with the assignee for redo (unsatisfied) until they answer again.
+RATING_CHANGE_STATES = frozenset({"answered", "closed", "assigned", "signed", "in_progress"})
+
+
+def rate(opinion_id: int, resident: Resident, rating: str, comment: str | None, *,
+         now: datetime | None = None) -> Opinion:
+    """Rate the answer, or change the rating within 7 days of first rating it.
+
+    A first rating of 满意/基本满意 closes the case and 不满意 sends it back for redo. A change
+    moves the case the same way: to 不满意 reopens a closed case for redo, from 不满意 to
+    满意/基本满意 withdraws the redo and closes it. Every rating and change is on the timeline;
+    `rated_at` stays the time of the first rating of the current answer (a new answer resets
+    it), and after RATING_CHANGE_DAYS the rating is fixed (409 rating_fixed).
+    """
+    from datetime import timedelta
+
+    from server.common.text import local_time
     from server.dispatch.services import set_answer_deadline
 
     if rating not in RATINGS:
         raise ValidationFailed(errors={"rating": ["只能是：满意、基本满意、不满意"]})
+    now = now or utcnow()
     opinion = db.session.get(Opinion, opinion_id, with_for_update=True)
     if opinion is None:
         raise NotFound("找不到该反映", code="case_not_found")
     if opinion.resident_id is None or opinion.resident_id != resident.id:
         raise Forbidden("只能评价自己反映的问题", code="not_your_report")
-    _check_state(opinion, "rate")
+    previous = opinion.rating if opinion.rated_at is not None else None
+    if previous is None:
+        _check_state(opinion, "rate")
+    else:
+        if opinion.state not in RATING_CHANGE_STATES:
+            _check_state(opinion, "rate")
+        fixed_at = opinion.rated_at + timedelta(days=RATING_CHANGE_DAYS)
+        if now >= fixed_at:
+            raise Conflict(
+                f"评价已超过 {RATING_CHANGE_DAYS} 天（{local_time(opinion.rated_at):%Y-%m-%d %H:%M}"
+                f" 评价），不能再修改",
+                code="rating_fixed",
+                errors={"rated_at": opinion.rated_at.isoformat(),
+                        "fixed_at": fixed_at.isoformat()})
     comment = (comment or "").strip()[:500] or None
-    now = utcnow()
+    case = _case(opinion)
     opinion.rating = rating
     opinion.rating_comment = comment
-    opinion.rated_at = now
-    case = _case(opinion)
+    if previous is None:
+        opinion.rated_at = now
+    data: dict[str, Any] = {"rating": rating, "rating_name": RATINGS[rating]}
+    if previous is not None:
+        data.update(change=True, previous=previous, previous_name=RATINGS[previous])
     _event(opinion, "rate", resident_id=resident.id, role="resident", note=comment,
-           data={"rating": rating, "rating_name": RATINGS[rating]})
-    if rating == "unsatisfied":
+           data=data).at = now
+    was_good = previous is not None and previous != "unsatisfied"
+    if rating == "unsatisfied" and (previous is None or was_good):
         case.redo_count += 1
         set_answer_deadline(case, now)
+        why = "群众将评价改为不满意" if was_good else "群众不满意"
         _event(opinion, "redo", role="system", to_state="in_progress",
-               note=f"群众不满意，退回承办单位重办（第 {case.redo_count} 次）",
+               note=f"{why}，退回承办单位重办（第 {case.redo_count} 次）",
                data={"redo_count": case.redo_count, "answer_due_at": _iso(case.answer_due_at),
                      "department_id": case.department_id,
-                     "member_user_id": case.member_user_id})
+                     "member_user_id": case.member_user_id}).at = now
         db.session.flush()
         from server.notify.services import notify_assignee
 
         return _commit(opinion, notify_assignee(opinion, case, redo=True))
-    _event(opinion, "close", role="system", to_state="closed",
-           note=f"群众评价“{RATINGS[rating]}”，案件办结")
+    if rating != "unsatisfied" and opinion.state != "closed":
+        note = (f"群众评价“{RATINGS[rating]}”，案件办结" if previous is None or was_good
+                else f"群众将评价改为“{RATINGS[rating]}”，撤回重办，案件办结")
+        _event(opinion, "close", role="system", to_state="closed", note=note).at = now
     return _commit(opinion)
 
 

@@ -14,3 +14,12 @@ def dashboard_page() -> Response:
                                    "dashboard/index.html", max_age=0)
     response.headers["Cache-Control"] = "no-cache"
     return response
+
+
+@bp.route("/console/wall")
+def wall_page() -> Response:
+    """Open the command centre's wall (指挥调度中心大屏), 1920×1080."""
+    response = send_from_directory(current_app.static_folder or "static",
+                                   "wall/index.html", max_age=0)
+    response.headers["Cache-Control"] = "no-cache"
+    return response

@@ -37,6 +37,8 @@ class FiguresSchema(Schema):
     solved = fields.Integer()
     rated = fields.Integer()
     satisfied = fields.Integer()
+    outcome_rated = fields.Integer()
+    outcome_satisfied = fields.Integer()
     answered = fields.Integer()
     avg_answer_days = fields.Float(allow_none=True)
     overdue = fields.Integer()
@@ -70,3 +72,40 @@ class HotTopicsSchema(Schema):
     topics = fields.List(fields.Dict())
     analysed = fields.Integer()
     total = fields.Integer()
+
+
+class OutcomeRatingBodySchema(Schema):
+    """A resident's rating of a meeting outcome (a change within 7 days replaces it)."""
+
+    rating = fields.String(required=True,
+                           validate=validate.OneOf(["satisfied", "basically", "unsatisfied"]),
+                           metadata={"description": "satisfied 满意 / basically 基本满意 / "
+                                                    "unsatisfied 不满意"})
+    comment = fields.String(load_default=None, allow_none=True,
+                            validate=validate.Length(max=500))
+
+
+class OutcomeRatingSchema(Schema):
+    outcome_id = fields.Integer()
+    rating = fields.String(allow_none=True)
+    rating_name = fields.String(allow_none=True)
+    comment = fields.String(allow_none=True)
+    rated_at = fields.DateTime(allow_none=True)
+    changeable_until = fields.DateTime(allow_none=True)
+    changeable = fields.Boolean()
+
+
+class WallArgsSchema(Schema):
+    unit_id = fields.Integer(metadata={"description": "行政单元；默认为本人管辖的最上级单元"})
+
+
+class WallSchema(Schema):
+    """What the command-centre wall shows (no personal data: excerpts with phones masked)."""
+
+    unit = fields.Dict()
+    at = fields.String(metadata={"description": "快照时间（北京时间）"})
+    counters = fields.Dict(metadata={"description": "今日新增、本月收集/解决、办理中、超期、"
+                                                    "进行中的协商与签到人数、成事率、满意率"})
+    meetings = fields.List(fields.Dict(), metadata={"description": "正在进行的协商及签到人数"})
+    reports = fields.List(fields.Dict(), metadata={"description": "最新反映（摘要，手机号打码）"})
+    overdue_by_sector = fields.List(fields.Dict())

@@ -20,21 +20,26 @@ from typing import Any
 import redis
 from sqlalchemy import (
     ColumnElement,
+    Integer,
     Select,
     and_,
     case,
+    column,
     extract,
     func,
     literal,
     literal_column,
     or_,
     select,
+    tuple_,
     union_all,
+    values,
 )
 
 from server.common.models import UTCDateTime, utcnow
 from server.common.text import SHANGHAI
 from server.errors import NotFound, ValidationFailed
+from server.evaluation import keys
 from server.extensions import db, get_redis
 from server.intake.models import OPEN_STATES, Category, Opinion, OpinionEvent
 from server.sites import keys as site_keys
@@ -57,8 +62,9 @@ DEFINITIONS: dict[str, dict[str, str]] = {
     },
     "participation": {
         "name": "参与率",
-        "formula": "反映问题、参与表决、签到或评价的独立群众数 ÷ 单元常住人口",
-        "note": "同一群众在期间内多次参与只计一次；单元未设人口时不计算比率",
+        "formula": "反映问题、参与表决、签到、评价答复或评价协商成果的独立群众数 ÷ 单元常住人口",
+        "note": "同一群众在期间内多次参与只计一次（评价按评价时间计，协商成果按首次评价时间计）；"
+                "单元未设人口时不计算比率",
     },
     "success": {
         "name": "成事率",
@@ -68,8 +74,10 @@ DEFINITIONS: dict[str, dict[str, str]] = {
     },
     "satisfaction": {
         "name": "满意率",
-        "formula": "（满意 + 基本满意）÷ 已评价件数",
-        "note": "按每件最后一次评价计；没有评价时不计算比率（不显示 0% 或 100%）",
+        "formula": "（满意 + 基本满意）÷ 评价数；评价数＝已评价的问题件数＋协商成果评价数",
+        "note": "问题按每件最后一次评价计；协商成果按每位群众对每项成果的最后一次评价计，"
+                "归入成果所属活动开始的统计期；评价 7 天内可修改，之后固定；"
+                "没有评价时不计算比率（不显示 0% 或 100%）",
     },
     "activities": {"name": "开展活动",
                    "formula": "统计期内开始且已举行（进行中或已结束）的协商议事活动数",
@@ -160,6 +168,14 @@ def _local_day(column: Any) -> ColumnElement[Any]:
     return func.date(column, literal_column("'+8 hours'"))
 
 
+def _in_subtree(column: Any, path: str) -> tuple[ColumnElement[bool], ...]:
+    """Return the condition "column is a unit of the subtree" (none for the whole tree)."""
+    if path.count("/") <= 2 and db.session.scalar(
+            select(func.count()).select_from(Unit).where(Unit.parent_id.is_(None))) == 1:
+        return ()  # the only root: every unit is in its subtree
+    return (column.in_(_subtree_ids(path)),)
+
+
 def _subtree_ids(path: str) -> Select[Any]:
     return select(Unit.id).where(Unit.path.startswith(path, autoescape=True))
 
@@ -175,6 +191,11 @@ class UnitNode:
     parent_id: int | None
     depth: int
     population: int | None
+
+
+def load_unit(unit_id: int) -> Unit:
+    """Return a unit, or raise 404 unit_not_found."""
+    return _load_unit(unit_id)
 
 
 def _load_unit(unit_id: int) -> Unit:
@@ -196,12 +217,13 @@ def _subtree(unit: Unit) -> list[UnitNode]:
 
 def _owner_map(nodes: list[UnitNode], root: UnitNode) -> dict[int, int]:
     """Map every unit id below the root to the root's child that contains it."""
-    children = [n for n in nodes if n.parent_id == root.id]
+    children = {n.id for n in nodes if n.parent_id == root.id}
     owner: dict[int, int] = {}
-    for child in children:
-        for node in nodes:
-            if node.path.startswith(child.path):
-                owner[node.id] = child.id
+    for node in nodes:
+        # A path lists the ids from the top ("/1/5/17/"): the child is the one after the root.
+        parts = [int(x) for x in node.path.strip("/").split("/") if x]
+        if len(parts) > root.depth + 1 and parts[root.depth + 1] in children:
+            owner[node.id] = parts[root.depth + 1]
     return owner
 
 
@@ -227,10 +249,17 @@ def counted_condition(period: Period) -> ColumnElement[bool]:
                 o.moderation != "refused")
 
 
-def _case_groups(path: str, period: Period, now: datetime) -> list[Any]:
-    """Return one aggregated row per (unit_id, category_id) of the subtree's opinions."""
+def _case_groups(path: str, period: Period, now: datetime, *, with_days: bool = False
+                 ) -> tuple[list[Any], list[Any] | None]:
+    """Return one aggregated row per (unit_id, category_id) of the subtree's opinions.
+
+    With `with_days` on PostgreSQL, the same scan also returns the per-day rows of the trend
+    (GROUPING SETS): one pass over the period's opinions instead of two. Elsewhere the
+    second list is None and the caller runs _daily.
+    """
     from server.dispatch.models import Case
 
+    lo, hi = period.utc_bounds()
     o = Opinion
     now_lit = literal(now, UTCDateTime())
     accepted = o.state.in_(ACCEPTED_STATES)
@@ -256,11 +285,26 @@ def _case_groups(path: str, period: Period, now: datetime) -> list[Any]:
             count_if(overdue).label("overdue"),
         )
         .select_from(o)
-        .outerjoin(Case, Case.opinion_id == o.id)
-        .where(o.unit_id.in_(_subtree_ids(path)), counted_condition(period))
-        .group_by(o.unit_id, o.category_id)
+        # A case is received when its opinion is created (workflow.record_submission copies
+        # created_at): bounding received_at lets the database read only the period's cases
+        # by index instead of every case (a day of slack for clocks, nothing more).
+        .outerjoin(Case, and_(Case.opinion_id == o.id,
+                              Case.received_at >= lo - timedelta(days=1),
+                              Case.received_at < hi + timedelta(days=1)))
+        .where(*_in_subtree(o.unit_id, path), counted_condition(period))
     )
-    return list(db.session.execute(stmt).all())
+    if not (with_days and _dialect() == "postgresql"):
+        return list(db.session.execute(stmt.group_by(o.unit_id, o.category_id)).all()), None
+    day = _local_day(o.created_at)
+    stmt = stmt.add_columns(day.label("local_day"), func.grouping(day).label("not_daily"))
+    stmt = stmt.group_by(func.grouping_sets(tuple_(o.unit_id, o.category_id), tuple_(day)))
+    groups, daily = [], []
+    for row in db.session.execute(stmt):
+        if row.not_daily:
+            groups.append(row)
+        else:
+            daily.append((row.local_day, row.collected, row.resolved))
+    return groups, daily
 
 
 def _participant_rows(path: str, period: Period) -> Select[Any]:
@@ -268,7 +312,9 @@ def _participant_rows(path: str, period: Period) -> Select[Any]:
     from server.meetings.models import Attendance, Ballot, Meeting, Poll
 
     lo, hi = period.utc_bounds()
-    subtree = _subtree_ids(path)
+    # A literal id list (a few hundred at most) lets the planner pick the per-unit indexes;
+    # with a subquery it guessed badly and scanned every opinion for one village.
+    subtree = list(db.session.scalars(_subtree_ids(path)))
     reported = select(Opinion.resident_id.label("rid"), Opinion.unit_id.label("uid")).where(
         Opinion.resident_id.is_not(None), Opinion.unit_id.in_(subtree),
         Opinion.state != "voided", Opinion.moderation != "refused",
@@ -286,28 +332,62 @@ def _participant_rows(path: str, period: Period) -> Select[Any]:
                   .join(Site, Site.id == Meeting.site_id)
                   .where(Site.unit_id.in_(subtree), Attendance.checked_in_at >= lo,
                          Attendance.checked_in_at < hi))
-    return union_all(reported, rated, voted, checked_in).subquery("p")  # type: ignore[return-value]
+    from server.evaluation.models import OutcomeRating
+
+    rated_outcome = select(OutcomeRating.resident_id.label("rid"),
+                           OutcomeRating.unit_id.label("uid")).where(
+        OutcomeRating.unit_id.in_(subtree), OutcomeRating.rated_at >= lo,
+        OutcomeRating.rated_at < hi)
+    return union_all(reported, rated, voted, checked_in,  # type: ignore[return-value]
+                     rated_outcome).cte("p")
 
 
 def _participants(path: str, period: Period,
                   owner: dict[int, int]) -> tuple[int, dict[int, int]]:
-    """Count distinct participants in the subtree and in each child of its root."""
+    """Count distinct participants in the subtree and in each child of its root, in one query."""
     p = _participant_rows(path, period)
-    total = int(db.session.scalar(select(func.count(func.distinct(p.c.rid)))) or 0)
-    per_child: dict[int, int] = {}
     by_child: dict[int, list[int]] = defaultdict(list)
     for unit_id, child_id in owner.items():
         by_child[child_id].append(unit_id)
-    if by_child:
+    # The union is a CTE read twice: once for the total (child -1), once per child.
+    total_q = select(literal(-1).label("child"), func.count(func.distinct(p.c.rid)))
+    if not by_child:
+        return int(db.session.execute(total_q).one()[1] or 0), {}
+    if _dialect() == "postgresql":
+        # A hash join with an inline (unit, child) table: a CASE of IN lists was evaluated
+        # for every participant row and dominated the query at a million reports.
+        owner_rows = values(column("uid", Integer), column("child", Integer),
+                            name="owner").data(sorted(owner.items()))
+        per_q = (select(owner_rows.c.child, func.count(func.distinct(p.c.rid)))
+                 .join(owner_rows, owner_rows.c.uid == p.c.uid)
+                 .group_by(owner_rows.c.child))
+    else:
         child = case(*[(p.c.uid.in_(ids), literal(cid)) for cid, ids in by_child.items()],
                      else_=literal(None)).label("child")
         inner = select(child, p.c.rid).subquery("pc")
-        rows = db.session.execute(
-            select(inner.c.child, func.count(func.distinct(inner.c.rid)))
-            .where(inner.c.child.is_not(None)).group_by(inner.c.child)
-        ).all()
-        per_child = {int(cid): int(n) for cid, n in rows}
-    return total, per_child
+        per_q = (select(inner.c.child, func.count(func.distinct(inner.c.rid)))
+                 .where(inner.c.child.is_not(None)).group_by(inner.c.child))
+    rows = db.session.execute(union_all(total_q, per_q)).all()
+    counts = {int(cid): int(n) for cid, n in rows}
+    return counts.pop(-1, 0), counts
+
+
+def _outcome_groups(path: str, period: Period) -> dict[int, tuple[int, int]]:
+    """Return (rated, satisfied) outcome ratings per unit for meetings held in the period."""
+    from server.evaluation.models import OutcomeRating
+    from server.meetings.models import Meeting
+
+    lo, hi = period.utc_bounds()
+    r = OutcomeRating
+    rows = db.session.execute(
+        select(r.unit_id, func.count(),
+               func.sum(case((r.rating.in_(GOOD_RATINGS), 1), else_=0)))
+        .join(Meeting, Meeting.id == r.meeting_id)
+        .where(r.unit_id.in_(_subtree_ids(path)), Meeting.starts_at >= lo,
+               Meeting.starts_at < hi)
+        .group_by(r.unit_id)
+    ).all()
+    return {int(u): (int(n), int(g or 0)) for u, n, g in rows}
 
 
 def _meetings_held(path: str, period: Period) -> dict[int, int]:
@@ -332,7 +412,7 @@ def _daily(path: str, period: Period) -> list[Any]:
     stmt = (
         select(day, func.count().label("collected"),
                count_if(resolved_condition()).label("resolved"))
-        .where(o.unit_id.in_(_subtree_ids(path)), counted_condition(period))
+        .where(*_in_subtree(o.unit_id, path), counted_condition(period))
         .group_by(literal_column("local_day"))
     )
     return list(db.session.execute(stmt).all())
@@ -341,43 +421,107 @@ def _daily(path: str, period: Period) -> list[Any]:
 # ---- awareness from the scan counters (Redis HyperLogLogs) ------------------------------------
 
 
-def scan_visitors(site_ids: Iterable[int], period: Period) -> int | None:
+def _days(period: Period) -> list[date]:
+    return [period.start + timedelta(days=i) for i in range(period.days)]
+
+
+def _group_tag(site_ids: list[int]) -> str:
+    """Name a set of sites: rollups of another set (a site moved, a new site) are other keys."""
+    import hashlib
+
+    text = ",".join(str(s) for s in sorted(site_ids))
+    return hashlib.sha1(text.encode()).hexdigest()[:16]
+
+
+def _rollup_keys(client: Any, site_ids: list[int], period: Period, today: date) -> list[str]:
+    """Return HyperLogLog keys whose union is the sites' visitors over the period.
+
+    Past days never change (scans are counted on the day they happen), so each past day is
+    merged once into one key per group of sites, and each whole past month into one key:
+    a year is then a dozen month keys, the current month's days and today's per-site keys,
+    instead of sites × days keys.
+    """
+    tag = _group_tag(site_ids)
+    month_of_today = (today.year, today.month)
+    live: list[str] = []
+    past_days: list[date] = []
+    for day in _days(period):
+        if day >= today:
+            live += [site_keys.scan_visitors(sid, day) for sid in site_ids]
+        else:
+            past_days.append(day)
+    months: dict[tuple[int, int], list[date]] = defaultdict(list)
+    for day in past_days:
+        months[(day.year, day.month)].append(day)
+    whole, loose = [], []
+    for (year, month), ds in months.items():
+        full = ds[0].day == 1 and (ds[-1] + timedelta(days=1)).month != month
+        if full and (year, month) != month_of_today:
+            whole.append(f"{year:04d}{month:02d}")
+        else:
+            loose += ds
+    month_keys = [keys.visitors_month(tag, m) for m in whole]
+    day_keys = [keys.visitors_day(tag, f"{d:%Y%m%d}") for d in loose]
+    pipe = client.pipeline(transaction=False)
+    for key in month_keys + day_keys:
+        pipe.exists(key)
+    present = pipe.execute()
+    missing_months = [m for m, ok in zip(whole, present[:len(whole)], strict=True) if not ok]
+    missing_days = {d for d, ok in zip(loose, present[len(whole):], strict=True) if not ok}
+    for m in missing_months:
+        year, month = int(m[:4]), int(m[4:])
+        first = date(year, month, 1)
+        month_days = [first + timedelta(days=i) for i in range(31)
+                      if (first + timedelta(days=i)).month == month]
+        _merge_days(client, tag, site_ids, month_days)
+        pipe = client.pipeline(transaction=False)
+        pipe.pfmerge(keys.visitors_month(tag, m),
+                     *[keys.visitors_day(tag, f"{d:%Y%m%d}") for d in month_days])
+        pipe.expire(keys.visitors_month(tag, m), keys.VISITOR_ROLLUP_TTL)
+        pipe.execute()
+    _merge_days(client, tag, site_ids, sorted(missing_days))
+    return month_keys + day_keys + live
+
+
+def _merge_days(client: Any, tag: str, site_ids: list[int], days: list[date]) -> None:
+    pipe = client.pipeline(transaction=False)
+    for day in days:
+        dest = keys.visitors_day(tag, f"{day:%Y%m%d}")
+        # PFMERGE creates an empty HyperLogLog when no site was scanned: "built" either way.
+        pipe.pfmerge(dest, *[site_keys.scan_visitors(sid, day) for sid in site_ids])
+        pipe.expire(dest, keys.VISITOR_ROLLUP_TTL)
+    if days:
+        pipe.execute()
+
+
+def scan_visitors(site_ids: Iterable[int], period: Period, *,
+                  today: date | None = None) -> int | None:
     """Estimate the unique visitors of the sites over the period (None if Redis is down)."""
-    days = [period.start + timedelta(days=i) for i in range(period.days)]
-    per_site = {sid: [site_keys.scan_visitors(sid, d) for d in days] for sid in site_ids}
-    all_keys = [k for ks in per_site.values() for k in ks]
-    if not all_keys:
+    ids = sorted(set(site_ids))
+    if not ids:
         return 0
     client = get_redis()
     try:
         # One PFCOUNT over every key estimates the union: a device counts once.
-        return int(client.pfcount(*all_keys))
+        found = _rollup_keys(client, ids, period, today or datetime.now(SHANGHAI).date())
+        return int(client.pfcount(*found)) if found else 0
     except redis.ResponseError:
         # Redis Cluster refuses cross-slot keys: fall back to the per-site unions, summed.
-        pipe = client.pipeline(transaction=False)
-        for ks in per_site.values():
-            pipe.pfcount(*ks)
-        return sum(int(n or 0) for n in pipe.execute())
+        try:
+            pipe = client.pipeline(transaction=False)
+            for sid in ids:
+                pipe.pfcount(*[site_keys.scan_visitors(sid, d) for d in _days(period)])
+            return sum(int(n or 0) for n in pipe.execute())
+        except redis.RedisError:
+            return None
     except redis.RedisError:
         return None
 
 
 def scan_visitors_by_group(groups: dict[int, list[int]], period: Period
                            ) -> dict[int, int | None]:
-    """Estimate unique visitors for several groups of sites in one Redis round trip."""
-    days = [period.start + timedelta(days=i) for i in range(period.days)]
-    client = get_redis()
-    try:
-        # Skip sites that were never scanned in the period (one EXISTS-like count per site).
-        pipe = client.pipeline(transaction=False)
-        flat = [sid for sids in groups.values() for sid in sids]
-        for sid in flat:
-            pipe.exists(*[site_keys.scan_visitors(sid, d) for d in days])
-        scanned = {sid for sid, n in zip(flat, pipe.execute(), strict=True) if n}
-    except redis.RedisError:
-        return dict.fromkeys(groups)
-    return {gid: (scan_visitors([s for s in sids if s in scanned], period) if scanned else 0)
-            for gid, sids in groups.items()}
+    """Estimate unique visitors for several groups of sites."""
+    return {gid: scan_visitors(sids, period) for gid, sids in groups.items()}
 
 
 def _sites_by_unit(path: str) -> dict[int, list[int]]:
@@ -392,8 +536,9 @@ def _sites_by_unit(path: str) -> dict[int, list[int]]:
 # ---- assembling the figures --------------------------------------------------------------------
 
 
-_SUMS = ("collected", "accepted", "resolved", "rated", "good", "answered", "answer_days",
-         "with_deadline", "overdue")
+_CASE_SUMS = ("collected", "accepted", "resolved", "rated", "good", "answered", "answer_days",
+              "with_deadline", "overdue")
+_SUMS = (*_CASE_SUMS, "outcome_rated", "outcome_good")
 
 
 def _empty_sums() -> dict[str, float]:
@@ -410,7 +555,8 @@ def _figures(node: UnitNode, sums: dict[str, float], participants: int, visitors
         "awareness": ratio(visitors, pop),
         "participation": ratio(participants, pop),
         "success": ratio(sums["resolved"], sums["accepted"]),
-        "satisfaction": ratio(sums["good"], sums["rated"]),
+        "satisfaction": ratio(sums["good"] + sums["outcome_good"],
+                              sums["rated"] + sums["outcome_rated"]),
         "visitors": visitors,
         "participants": participants,
         "activities": activities,
@@ -419,6 +565,8 @@ def _figures(node: UnitNode, sums: dict[str, float], participants: int, visitors
         "solved": int(sums["resolved"]),
         "rated": int(sums["rated"]),
         "satisfied": int(sums["good"]),
+        "outcome_rated": int(sums["outcome_rated"]),
+        "outcome_satisfied": int(sums["outcome_good"]),
         "answered": int(sums["answered"]),
         "avg_answer_days": avg_days,
         "overdue": int(sums["overdue"]),
@@ -441,12 +589,65 @@ def unit_figures(unit_id: int, period: Period, *, visitors: int | None = None,
     return dashboard(unit_id, period, visitors=visitors, now=now, details=False)["figures"]
 
 
+def data_version() -> str:
+    """Return a short text that changes whenever data behind the figures changes.
+
+    Every workflow step appends a timeline event, so the newest event id covers reports,
+    state changes, answers and ratings; the rest covers meetings, attendance, ballots and
+    outcome ratings. Time-driven figures (overdue, today's scans) are bounded by the TTL.
+    """
+    from server.evaluation.models import OutcomeRating
+    from server.meetings.models import Attendance, Ballot, Meeting
+
+    def scalar(stmt: Any) -> Any:
+        return stmt.scalar_subquery()
+
+    row = db.session.execute(select(
+        scalar(select(func.max(OpinionEvent.id))),
+        scalar(select(func.max(Opinion.id))),
+        scalar(select(func.max(Attendance.id))),
+        scalar(select(func.max(Ballot.id))),
+        scalar(select(func.count(Meeting.id)).where(Meeting.status.in_(HELD_MEETING_STATUSES))),
+        scalar(select(func.max(Meeting.id))),
+        scalar(select(func.count(OutcomeRating.id))),
+        scalar(select(func.max(OutcomeRating.updated_at))),
+    )).one()
+    import hashlib
+
+    return hashlib.sha1(repr(tuple(row)).encode()).hexdigest()[:16]
+
+
 def dashboard(unit_id: int, period: Period, *, visitors: int | None = None,
-              now: datetime | None = None, details: bool = True) -> dict[str, Any]:
+              now: datetime | None = None, details: bool = True,
+              cache: bool = True) -> dict[str, Any]:
     """Return the dashboard of a unit: its figures, its children's, heat table and trend.
 
-    `visitors` overrides the scan-counter estimate (tests, or counts from elsewhere).
+    `visitors` overrides the scan-counter estimate (tests, or counts from elsewhere). The
+    live dashboard (no overrides) is cached in Redis per data version for DASHBOARD_TTL.
     """
+    if not cache or visitors is not None or now is not None:
+        return _dashboard(unit_id, period, visitors=visitors, now=now, details=details)
+    import json
+
+    key = keys.dashboard(unit_id, period.start.isoformat(), period.end.isoformat(), details,
+                         data_version())
+    client = get_redis()
+    try:
+        hit = client.get(key)
+    except redis.RedisError:
+        hit = None
+    if hit is not None:
+        return json.loads(hit)
+    result = _dashboard(unit_id, period, details=details)
+    try:
+        client.set(key, json.dumps(result, ensure_ascii=False), ex=keys.DASHBOARD_TTL)
+    except redis.RedisError:
+        pass
+    return result
+
+
+def _dashboard(unit_id: int, period: Period, *, visitors: int | None = None,
+               now: datetime | None = None, details: bool = True) -> dict[str, Any]:
     now = now or utcnow()
     unit = _load_unit(unit_id)
     nodes = _subtree(unit)
@@ -454,7 +655,7 @@ def dashboard(unit_id: int, period: Period, *, visitors: int | None = None,
     owner = _owner_map(nodes, root)
     children = [n for n in nodes if n.parent_id == root.id]
 
-    groups = _case_groups(unit.path, period, now)
+    groups, daily = _case_groups(unit.path, period, now, with_days=details)
     total = _empty_sums()
     per_child: dict[int, dict[str, float]] = {c.id: _empty_sums() for c in children}
     heat: dict[tuple[int, int | None], int] = defaultdict(int)
@@ -462,7 +663,7 @@ def dashboard(unit_id: int, period: Period, *, visitors: int | None = None,
     for row in groups:
         values = row._mapping
         child_id = owner.get(row.unit_id)
-        for key in _SUMS:
+        for key in _CASE_SUMS:
             amount = values[key] or 0
             total[key] += amount
             if child_id is not None:
@@ -470,6 +671,13 @@ def dashboard(unit_id: int, period: Period, *, visitors: int | None = None,
         by_category[row.category_id] += int(values["collected"])
         if child_id is not None:
             heat[(child_id, row.category_id)] += int(values["collected"])
+
+    for unit_id, (rated, good) in _outcome_groups(unit.path, period).items():
+        child_id = owner.get(unit_id)
+        for key, amount in (("outcome_rated", rated), ("outcome_good", good)):
+            total[key] += amount
+            if child_id is not None:
+                per_child[child_id][key] += amount
 
     participants, child_participants = _participants(unit.path, period, owner)
     meetings = _meetings_held(unit.path, period) if _meetings_available() else None
@@ -505,7 +713,8 @@ def dashboard(unit_id: int, period: Period, *, visitors: int | None = None,
     )
     result["breadcrumbs"] = _breadcrumbs(unit)
     result["heat"] = _heat_table(children, heat, by_category)
-    result["trend"] = _weekly(_daily(unit.path, period), period)
+    result["trend"] = _weekly(daily if daily is not None else _daily(unit.path, period),
+                              period)
     return result
 
 
@@ -645,3 +854,10 @@ def hot_topics_for(user: Any, args: dict[str, Any]) -> dict[str, Any]:
 
     unit = scoped_unit(user, args.get("unit_id"))
     return hot_topics(unit.id, period_from_args(args), limit=args.get("limit", 10))
+
+
+def wall_for(user: Any, args: dict[str, Any]) -> dict[str, Any]:
+    """Return the command-centre wall's snapshot of the unit asked for, within the scope."""
+    from server.evaluation.wall import snapshot
+
+    return snapshot(scoped_unit(user, args.get("unit_id")).id)

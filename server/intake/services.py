@@ -722,7 +722,7 @@ def rate_report(resident: Resident, tracking_no: str, rating: str,
     from server.dispatch import workflow
 
     opinion = _own(resident, tracking_no)
-    if opinion.state != "answered":
+    if opinion.state != "answered" and opinion.rated_at is None:
         raise Conflict("答复之后才能评价", code="not_answered")
     workflow.rate(opinion.id, resident, rating, comment)
     db.session.refresh(opinion)
