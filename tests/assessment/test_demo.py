@@ -22,6 +22,9 @@ def test_demo_seeds_checklist_meetings_and_evidence(app: Any, db: Any) -> None:
     assert [s["with_evidence"] for s in status[:3]] == [6, 4, 2]
     assert [s["approved"] for s in status[:3]] == [5, 3, 1]
     shortfall = services.demo_shortfall_for(supervisor, {})
-    assert {s["held"] for s in shortfall["sites"]} == {0, 1, 2, 3, 4}
+    held = {s["held"] for s in shortfall["sites"]}
+    # The assessment seeder holds 4, 3, 2, 1 and 0 meetings at demo sites (other demo seeders
+    # may add more at a site, never fewer).
+    assert {0, 1, 2, 3} <= held and max(held) >= 4
     assert any(s["status"] == "met" for s in shortfall["sites"])
     assert elapsed < 30, elapsed
