@@ -166,6 +166,8 @@ async function main() {
   let pending = null;
   const soon = () => { if (!pending) pending = setTimeout(() => { pending = null; load().catch(showError); }, 300); };
   openEvents(meeting.code, { tally: soon, poll: soon, attendance: soon, meeting: soon, proposal: soon, resync: soon });
+  // Buttons work from here on (their handlers are attached above).
+  document.body.dataset.ready = "true";
 }
 
 main().catch(showError);

@@ -122,7 +122,7 @@ def test_moderator_turns_an_outcome_into_a_case_on_the_control_page(live_server,
                                  data={"username": mod.username, "password": PASSWORD}).ok
         page = desk.new_page()
         page.goto(f"{base}/meetings/{meeting.id}/control")
-        page.wait_for_selector("#outcome-add")
+        page.wait_for_selector("body[data-ready='true']")
         page.fill("#outcome-text", "小区东侧空地改建 30 个停车位，由物业负责划线")
         page.click("#outcome-add")
         page.wait_for_selector("#outcomes .outcome button.to-case")
