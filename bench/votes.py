@@ -133,7 +133,23 @@ def load(port: int, requests: list[tuple[str, bytes, str]], concurrency: int) ->
             "failed": len(results) - len(ok), "seconds": round(elapsed, 3),
             "votes_per_s": round(len(ok) / elapsed, 1),
             "p50_ms": round(pct(lat, 50) * 1000, 1), "p99_ms": round(pct(lat, 99) * 1000, 1),
-            "answers": [r[2] for r in ok]}
+            "answers": [r[2] for r in ok], "lat": lat}
+
+
+def merge(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    """Combine the rounds of one app at one concurrency into one figure."""
+    lat = sorted(x for part in parts for x in part.pop("lat"))
+    out: dict[str, Any] = {k: sum(part[k] for part in parts)
+                           for k in ("sent", "answered", "ok", "failed", "seconds", "stored",
+                                     "lost", "double", "stored_without_2xx")}
+    out["seconds"] = round(out["seconds"], 3)
+    out.update(votes_per_s=round(out["ok"] / out["seconds"], 1),
+               p50_ms=round(pct(lat, 50) * 1000, 1), p99_ms=round(pct(lat, 99) * 1000, 1),
+               rounds=len(parts), round_votes_per_s=[part["votes_per_s"] for part in parts])
+    errors = [part["check_error"] for part in parts if part.get("check_error")]
+    if any("check_error" in part for part in parts):
+        out["check_error"] = errors or None
+    return out
 
 
 def pct(values: list[float], p: float) -> float:
@@ -373,11 +389,17 @@ def sse_latency(port: int, data: dict[str, Any], poll_index: int, listeners: int
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer votes (under 30 s)")
+    parser.add_argument("--rounds", type=int, default=None,
+                        help="interleaved rounds per app and concurrency (default 1 quick, "
+                             "3 full): bare, real and audit take turns, so a load change on "
+                             "a shared machine hits them alike")
     args = parser.parse_args()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 20000), hard))
     votes = 1000 if args.quick else 10000
     warm = 300 if args.quick else 1000
+    rounds = args.rounds or (1 if args.quick else 3)
+    per_round = votes // rounds
     listeners, sse_votes = 1000, (10 if args.quick else 40)
     clock = [time.perf_counter()]
 
@@ -405,8 +427,9 @@ def main() -> None:
         app = create_app(config)
         with app.app_context():
             upgrade(directory=str(ROOT / "migrations"), revision="heads")
-        # polls: 0, 1 real at 50/500; 2 the event streams; 3 warm-up; 4, 5 audit at 50/500
-        data = setup_real(app, max(votes, sse_votes, warm), polls=6)
+        # polls: 0 the event streams, 1 warm-up, then one per (round, concurrency, app)
+        data = setup_real(app, max(votes, sse_votes, warm), polls=2 + 4 * rounds)
+        next_poll = iter(range(2, 2 + 4 * rounds))
         data["db_path"] = str(tmp / "app.db")
         client = redis_accessor.client(app)
         phase("set up", clock)
@@ -423,21 +446,30 @@ def main() -> None:
         # Warm every worker (imports, pools, script cache) before measuring.
         run_bare(ports["bare"], client, 899_999, 100, warm)
         run_naive(ports["naive"], env["NAIVE_DB"], 100, warm, 10_000_000)
-        run_real(ports["real"], data, 3, 100, warm)
+        run_real(ports["real"], data, 1, 100, warm)
         load(ports["audit"], [("/api/v1/polls/0/votes", b"{}", "")] * warm, 100)
         phase("warm", clock)
         for index, conc in enumerate((50, 500)):
-            results[f"bare_{conc}"] = run_bare(ports["bare"], client, 900_000 + conc, conc,
-                                               votes)
-            results[f"real_{conc}"] = run_real(ports["real"], data, index, conc, votes)
-            results[f"audit_{conc}"] = run_real(ports["audit"], data, 4 + index, conc, votes)
-            results[f"naive_{conc}"] = run_naive(ports["naive"], env["NAIVE_DB"], conc, votes,
-                                                 index * votes)
+            parts: dict[str, list[dict[str, Any]]] = {"bare": [], "real": [], "audit": []}
+            for r in range(rounds):
+                order = ["bare", "real", "audit"]
+                for name in order[r % 3:] + order[:r % 3]:
+                    if name == "bare":
+                        parts[name].append(run_bare(ports["bare"], client,
+                                                    900_000 + 1000 * conc + r, conc,
+                                                    per_round))
+                    else:
+                        parts[name].append(run_real(ports[name], data, next(next_poll), conc,
+                                                    per_round))
+            for name, runs in parts.items():
+                results[f"{name}_{conc}"] = merge(runs)
+            results[f"naive_{conc}"] = merge([run_naive(ports["naive"], env["NAIVE_DB"], conc,
+                                                        per_round, index * votes)])
             phase(f"runs at {conc}", clock)
         stop(servers["bare"])
         stop(servers["naive"])
         stop(servers["audit"])
-        results["sse"] = sse_latency(ports["real"], data, 2, listeners, sse_votes)
+        results["sse"] = sse_latency(ports["real"], data, 0, listeners, sse_votes)
         phase("event streams", clock)
     finally:
         for proc in procs:
