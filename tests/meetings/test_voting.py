@@ -235,3 +235,23 @@ def test_persister_process_drains_every_poll_and_hands_back_on_exit(client, redi
     assert not persister.persister_alive()
     redis.set(keys.persister_heartbeat(), "123", px=1000)
     assert persister.persister_alive()
+
+
+def test_persister_reads_packed_and_older_stream_entries(client, redis):
+    d = make_district()
+    mod = make_moderator()
+    meeting = make_meeting(d.site_a, presence_check=False)
+    poll = make_poll(mod, meeting)
+    (first, token), (second, _) = make_resident(), make_resident()
+    client.post(f"/api/v1/m/{meeting.code}/checkin", json={}, headers=bearer(token))
+    assert _vote(client, token, poll, [poll.options[0].id], key="a|b").status_code == 200
+    # An entry the script wrote before entries were packed into one field.
+    redis.xadd(keys.poll_stream(poll.id), {"b": "old-uid", "r": second.id,
+                                           "c": str(poll.options[1].id), "t": 1700000000000,
+                                           "k": "old-key"})
+    assert persister.drain_poll(poll.id) == 2
+    rows = {b.resident_id: b for b in db.session.query(Ballot).filter_by(poll_id=poll.id)}
+    assert rows[first.id].idempotency_key == "a|b"
+    assert rows[first.id].choices == str(poll.options[0].id)
+    assert rows[second.id].ballot_uid == "old-uid" and rows[second.id].idempotency_key == "old-key"
+    assert rows[second.id].cast_at.year == 2023
