@@ -14,8 +14,10 @@ Apps, each under gunicorn with gevent workers (-w 2), on this machine, one after
   bare   a Flask endpoint that only runs the same Lua script (bench/votes_bare_app.py)
   naive  insert a row, count the rows, in SQLite (bench/votes_naive_app.py)
 Each run sends a fixed number of votes at 50 and at 500 concurrent voters and reads every
-answer (drain-style), so stored counts can be compared with 2xx answers: lost = 2xx answers
-missing from the stored result, double = stored votes beyond the distinct accepted voters.
+answer (drain-style); bare, real and audit take turns in rounds (3 in the full run, 1 with
+--quick; naive runs one round), each round on a fresh poll. Stored counts are compared with
+2xx answers: lost = 2xx answers missing from the stored result, double = stored votes beyond
+the distinct accepted voters.
 For the real app the poll is then closed through the API (drain, freeze, check).
 Then 1,000 event streams are opened on one meeting and votes are sent one at a time; the
 latency is from the vote's 2xx answer to the tally's arrival on each stream.
@@ -498,7 +500,8 @@ def main() -> None:
     print(f"vote -> stream at {sse['listeners']} listeners: p50 {sse['p50_ms']} ms, "
           f"p99 {sse['p99_ms']} ms ({sse['deliveries']} deliveries, {sse['missing']} missing)")
     summary = {
-        "bench": "votes", "quick": args.quick, "votes_per_run": votes,
+        "bench": "votes", "quick": args.quick, "votes_per_run": per_round * rounds,
+        "rounds": rounds, "naive_votes_per_run": per_round,
         "workers": WORKERS, "worker_class": "gevent", "cpus": os.cpu_count(),
         **{name: {k: v for k, v in r.items() if k != "check_error"}
            for name, r in results.items()},
