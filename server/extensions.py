@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from functools import partial, wraps
 from typing import Any
 
 import redis
@@ -55,13 +56,38 @@ class ShangliangLimiter(Limiter):
         view._sl_unlimited = True
         return view
 
+    def init_app(self, app: Flask) -> None:
+        """Bind to an app; its after-request and teardown hooks also skip unlimited views."""
+        super().init_app(app)
+        inject = getattr(Limiter, "_Limiter__inject_headers", None)
+        after = app.after_request_funcs.get(None, [])
+        for i, hook in enumerate(after):
+            if isinstance(hook, partial) and hook.func is inject and hook.args == (self,):
+                after[i] = _unless_unlimited(hook, default=lambda response: response)
+        release = getattr(self, "_Limiter__release_context", None)
+        teardown = app.teardown_request_funcs.get(None, [])
+        for i, hook in enumerate(teardown):
+            if release is not None and hook == release:
+                teardown[i] = _unless_unlimited(hook, default=lambda _exc=None: None)
+
     def _check_request_limit(self, callable_name: str | None = None,
                              in_middleware: bool = True) -> None:
-        if in_middleware:
-            view = current_app.view_functions.get(request.endpoint or "")
-            if getattr(view, "_sl_unlimited", False):
-                return
+        if in_middleware and _unlimited_view():
+            return
         super()._check_request_limit(callable_name, in_middleware)
+
+
+def _unlimited_view() -> bool:
+    view = current_app.view_functions.get(request.endpoint or "")
+    return bool(getattr(view, "_sl_unlimited", False))
+
+
+def _unless_unlimited(hook: Any, default: Any) -> Any:
+    @wraps(hook)
+    def wrapper(arg: Any = None) -> Any:
+        return default(arg) if _unlimited_view() else hook(arg)
+
+    return wrapper
 
 
 limiter = ShangliangLimiter(key_func=get_remote_address, default_limits=[],
