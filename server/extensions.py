@@ -42,11 +42,13 @@ class ShangliangApi(Api):
 
 
 api = ShangliangApi()
+
+
 class ShangliangLimiter(Limiter):
     """Flask-Limiter that does no per-request work at all for views marked `unlimited`."""
 
     def unlimited(self, view: Any) -> Any:
-        """Exempt a view from every limit and skip the limiter's before-request check for it.
+        """Exempt a view from every limit and skip the limiter's per-request hooks for it.
 
         Even for an exempt view Flask-Limiter resolves the caller and the limits on every
         request, which costs more than a live vote's Redis script; use this only where a
