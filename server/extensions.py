@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import threading
+from functools import partial, wraps
 from typing import Any
 
 import redis
-from flask import Flask, current_app
+from flask import Flask, current_app, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
@@ -41,7 +42,58 @@ class ShangliangApi(Api):
 
 
 api = ShangliangApi()
-limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
+
+
+class ShangliangLimiter(Limiter):
+    """Flask-Limiter that does no per-request work at all for views marked `unlimited`."""
+
+    def unlimited(self, view: Any) -> Any:
+        """Exempt a view from every limit and skip the limiter's per-request hooks for it.
+
+        Even for an exempt view Flask-Limiter resolves the caller and the limits on every
+        request, which costs more than a live vote's Redis script; use this only where a
+        limit is pointless (say why at the view).
+        """
+        view = self.exempt(view)
+        view._sl_unlimited = True
+        return view
+
+    def init_app(self, app: Flask) -> None:
+        """Bind to an app; its after-request and teardown hooks also skip unlimited views."""
+        super().init_app(app)
+        inject = getattr(Limiter, "_Limiter__inject_headers", None)
+        after = app.after_request_funcs.get(None, [])
+        for i, hook in enumerate(after):
+            if isinstance(hook, partial) and hook.func is inject and hook.args == (self,):
+                after[i] = _unless_unlimited(hook, default=lambda response: response)
+        release = getattr(self, "_Limiter__release_context", None)
+        teardown = app.teardown_request_funcs.get(None, [])
+        for i, hook in enumerate(teardown):
+            if release is not None and hook == release:
+                teardown[i] = _unless_unlimited(hook, default=lambda _exc=None: None)
+
+    def _check_request_limit(self, callable_name: str | None = None,
+                             in_middleware: bool = True) -> None:
+        if in_middleware and _unlimited_view():
+            return
+        super()._check_request_limit(callable_name, in_middleware)
+
+
+def _unlimited_view() -> bool:
+    view = current_app.view_functions.get(request.endpoint or "")
+    return bool(getattr(view, "_sl_unlimited", False))
+
+
+def _unless_unlimited(hook: Any, default: Any) -> Any:
+    @wraps(hook)
+    def wrapper(arg: Any = None) -> Any:
+        return default(arg) if _unlimited_view() else hook(arg)
+
+    return wrapper
+
+
+limiter = ShangliangLimiter(key_func=get_remote_address, default_limits=[],
+                            headers_enabled=True)
 
 
 class RedisAccessor:

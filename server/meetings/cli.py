@@ -5,6 +5,8 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
+from server.meetings.persister import persist_command
+
 meetings_cli = AppGroup("meetings", help="协商议事活动")
 
 
@@ -16,3 +18,5 @@ def close_expired_command() -> None:
     counts = close_expired_polls()
     click.echo(f"已结束 {counts['closed']} 项表决，补冻结 {counts['frozen']} 项，"
                f"待重试 {counts['waiting']} 项")
+
+meetings_cli.add_command(persist_command)

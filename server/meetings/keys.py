@@ -63,6 +63,11 @@ def active_polls() -> str:
     return f"{PREFIX}:active-polls"
 
 
+def persister_heartbeat() -> str:
+    """Set (with a short TTL) while a dedicated persister process drains every poll."""
+    return f"{PREFIX}:persister"
+
+
 def events_channel(meeting_id: int) -> str:
     """Pub/sub channel of one meeting's live events."""
     return f"{PREFIX}:ev:{meeting_id}"

@@ -3,9 +3,16 @@
 Why not write each ballot to the database inside the vote request: an accepted ballot is
 already durable in Redis (append-only file written before the reply), and the database is the
 slow, serialised part (SQLite fsyncs each commit). So requests only run the Lua script; a
-background drain per process copies the stream in batches every MEETINGS_DRAIN_INTERVAL
-seconds, and closing a poll drains whatever is left. The cursor lives in Redis next to the
-stream, so entries left behind by a crashed app process are picked up by the next drain.
+drain copies the streams in batches every MEETINGS_DRAIN_INTERVAL seconds, and closing a poll
+drains whatever is left. The cursor lives in Redis next to the stream, so entries left behind
+by a crashed process are picked up by the next drain.
+
+Who drains: `flask meetings persist` (started by `flask serve` beside gunicorn) runs the drain
+in its own process and keeps a heartbeat key alive. The vote-serving workers then only watch
+that heartbeat: a drain inside a gevent worker would block its event loop during each SQLite
+commit and take CPU (and the GIL) from the votes. If the heartbeat lapses (no persister, or it
+died or hangs), every worker drains in the background itself, as before, so accepted ballots
+still reach the database; the per-poll lock keeps two drains from racing.
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+import signal
 import threading
 import time
 from collections import Counter
@@ -21,6 +29,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
+import click
 import redis
 from flask import Flask, current_app
 from sqlalchemy import func, select
@@ -67,7 +76,22 @@ def insert_ignore(rows: list[dict[str, Any]]) -> None:
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    db.session.execute(insert(Ballot).values(rows).on_conflict_do_nothing())
+    # One single-row statement run for every row (executemany): compiled once and cached.
+    # A multi-row VALUES is compiled afresh per batch and cost more CPU than the votes did.
+    db.session.execute(insert(Ballot.__table__).on_conflict_do_nothing(), rows)
+
+
+def _ballot_row(poll_id: int, fields: dict[str, str]) -> dict[str, Any]:
+    """Turn one stream entry into a ballot row (packed "v" field, or the older b/r/c/t/k)."""
+    packed = fields.get("v")
+    if packed is not None:
+        uid, resident, choices, cast_ms, key = packed.split("|", 4)
+    else:  # written by the script before entries were packed
+        uid, resident, choices = fields["b"], fields["r"], fields["c"]
+        cast_ms, key = fields["t"], fields.get("k", "")
+    return {"ballot_uid": uid, "poll_id": poll_id, "resident_id": int(resident),
+            "choices": choices, "idempotency_key": key, "via": "redis",
+            "cast_at": datetime.fromtimestamp(int(cast_ms) / 1000, UTC)}
 
 
 def _drain_locked(client: redis.Redis, poll_id: int) -> int:
@@ -78,15 +102,7 @@ def _drain_locked(client: redis.Redis, poll_id: int) -> int:
                                 count=BATCH)
         if not entries:
             return moved
-        rows = [{
-            "ballot_uid": fields["b"],
-            "poll_id": poll_id,
-            "resident_id": int(fields["r"]),
-            "choices": fields["c"],
-            "idempotency_key": fields.get("k", ""),
-            "via": "redis",
-            "cast_at": datetime.fromtimestamp(int(fields["t"]) / 1000, UTC),
-        } for _id, fields in entries]
+        rows = [_ballot_row(poll_id, fields) for _id, fields in entries]
         insert_ignore(rows)
         db.session.commit()
         uids = [row["ballot_uid"] for row in rows]
@@ -219,9 +235,77 @@ def _drain_loop(app: Flask, interval: float) -> None:
         time.sleep(interval)
         try:
             with app.app_context():
-                drain_active_polls()
+                if not persister_alive():
+                    drain_active_polls()
         except Exception:  # noqa: BLE001 - keep draining; the next round retries
             log.exception("background drain failed")
+
+
+def heartbeat_ms(interval: float) -> int:
+    """How long a persister's heartbeat lasts: several rounds, so one slow commit is no lapse."""
+    return max(3000, int(interval * 6000))
+
+
+def persister_alive() -> bool:
+    """Tell whether a dedicated persister process is draining (its heartbeat is set)."""
+    return bool(get_redis().exists(keys.persister_heartbeat()))
+
+
+def run_persister(app: Flask, interval: float, rounds: int | None = None) -> int:
+    """Drain every active poll each `interval` seconds until SIGTERM/SIGINT; return entries moved.
+
+    Announces itself with a heartbeat so the app's workers leave draining to this process.
+    A last drain runs on the way out, then the heartbeat is removed so workers take over.
+    """
+    stopping: list[bool] = []
+
+    def stop(_signum: int, _frame: Any) -> None:
+        stopping.append(True)
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    moved, done = 0, 0
+    beat_ms = heartbeat_ms(interval)
+    token = f"{os.getpid()}"
+    try:
+        while True:
+            try:
+                with app.app_context():
+                    get_redis().set(keys.persister_heartbeat(), token, px=beat_ms)
+                    moved += drain_active_polls()
+                    db.session.remove()
+            except Exception:  # noqa: BLE001 - Redis or the database away: retry next round
+                log.exception("persister round failed")
+            done += 1
+            if stopping or (rounds is not None and done >= rounds):
+                break
+            deadline = time.monotonic() + interval
+            while not stopping and time.monotonic() < deadline:
+                time.sleep(min(0.05, interval))
+            if stopping:
+                continue  # one last drain, then out
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        try:
+            with app.app_context():
+                client = get_redis()
+                if client.get(keys.persister_heartbeat()) == token:
+                    client.delete(keys.persister_heartbeat())
+        except redis.RedisError:
+            pass
+    return moved
+
+
+@click.command("persist")
+@click.option("--interval", type=float, default=None,
+              help="seconds between drains (default MEETINGS_DRAIN_INTERVAL or 0.5)")
+def persist_command(interval: float | None) -> None:
+    """Copy accepted ballots from Redis into the database, continuously (beside gunicorn)."""
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    interval = interval if interval is not None else (drain_interval(app) or 0.5)
+    click.echo(f"表决持久化进程已启动（每 {interval} 秒）")
+    moved = run_persister(app, interval)
+    click.echo(f"表决持久化进程已停止，本次共写入 {moved} 张选票")
 
 
 def drain_active_polls() -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
@@ -120,7 +121,20 @@ def user_for_api_token(plain: str) -> User | None:
 
 
 def _resident_serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="resident-token")
+    # Built once per app and secret: constructing one costs more than checking a signature.
+    secret = current_app.config["SECRET_KEY"]
+    cached = current_app.extensions.get("sl_resident_serializer")
+    if cached is None or cached[0] != secret:
+        cached = (secret, URLSafeTimedSerializer(secret, salt="resident-token"))
+        current_app.extensions["sl_resident_serializer"] = cached
+    return cached[1]
+
+
+# Verified resident tokens per app: token -> (resident id, signed at). A token names its
+# resident by signature alone (nothing to revoke), so a verified one stays valid until its
+# age passes RESIDENT_TOKEN_DAYS, which is checked on every hit. Live voting sends the same
+# few hundred tokens many times; this saves an HMAC, base64 and JSON decode per request.
+_TOKEN_CACHE_MAX = 100_000
 
 
 def resident_token(resident: Resident) -> str:
@@ -133,11 +147,22 @@ def resident_id_for_token(token: str) -> int | None:
     if not token.startswith(RESIDENT_TOKEN_PREFIX):
         return None
     max_age = current_app.config["RESIDENT_TOKEN_DAYS"] * 86400
+    cache: dict[str, tuple[int, float]] = current_app.extensions.setdefault(
+        "sl_resident_tokens", {})
+    hit = cache.get(token)
+    if hit is not None and time.time() - hit[1] <= max_age:
+        return hit[0]
     try:
-        data = _resident_serializer().loads(token[len(RESIDENT_TOKEN_PREFIX):], max_age=max_age)
+        data, signed_at = _resident_serializer().loads(
+            token[len(RESIDENT_TOKEN_PREFIX):], max_age=max_age, return_timestamp=True)
     except (BadSignature, SignatureExpired):
         return None
-    return int(data.get("rid", 0)) or None
+    resident_id = int(data.get("rid", 0)) or None
+    if resident_id is not None:
+        if len(cache) >= _TOKEN_CACHE_MAX:
+            cache.clear()
+        cache[token] = (resident_id, signed_at.timestamp())
+    return resident_id
 
 
 def resident_for_token(token: str) -> Resident | None:

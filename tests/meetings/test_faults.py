@@ -260,3 +260,84 @@ def _app_kill_scenario(app3: Any, own: EmbeddedRedis, config: dict[str, Any],
         with app3.app_context():
             db.engine.dispose()
         own.stop()
+
+
+def test_persister_sigkilled_mid_poll_workers_take_over(tmp_path: Path):
+    own = EmbeddedRedis(tmp_path / "redis")
+    own.start()
+    database = f"sqlite:///{tmp_path / 'app.db'}"
+    config = {"TESTING": False, "INSTANCE_PATH": str(tmp_path / "inst"),
+              "DATABASE_URL": database, "REDIS_URL": own.url, "SECRET_KEY": "fault-secret"}
+    with second_app(config) as app4:
+        _persister_kill_scenario(app4, own, config)
+
+
+def _persister_kill_scenario(app4: Any, own: EmbeddedRedis, config: dict[str, Any]) -> None:
+    voters_n = 120
+    env = dict(os.environ, SHANGLIANG_INSTANCE=config["INSTANCE_PATH"],
+               DATABASE_URL=config["DATABASE_URL"], REDIS_URL=own.url,
+               SECRET_KEY="fault-secret", RATELIMIT_ENABLED="0")
+    port = free_port()
+    server = persist = None
+    try:
+        with app4.app_context():
+            upgrade(directory=str(ROOT / "migrations"), revision="heads")
+            mod_id, _meeting_id, poll_id, tokens, options = _setup_poll(voters_n)
+            staff_token, _ = issue_api_token(db.session.get(User, mod_id))
+        persist = subprocess.Popen(  # noqa: S603 - fixed argv
+            [sys.executable, "-m", "flask", "--app", "server", "meetings", "persist",
+             "--interval", "0.2"], env=env, cwd=str(ROOT), start_new_session=True,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        server = _serve(env, port, drain=0.2)
+        base = f"http://127.0.0.1:{port}"
+        staff = {"Authorization": f"Bearer {staff_token}"}
+        assert requests.post(f"{base}/api/v1/polls/{poll_id}/open", headers=staff,
+                             timeout=10).status_code == 200
+        client = redis_accessor.client(app4)
+        deadline = time.monotonic() + 30
+        while client.get(keys.persister_heartbeat()) != str(persist.pid):
+            assert time.monotonic() < deadline, "the persister never announced itself"
+            time.sleep(0.05)
+        local = threading.local()
+
+        def send(rid: int, token: str, choice: int, key: str) -> tuple[int, Any]:
+            if not hasattr(local, "s"):
+                local.s = requests.Session()
+            try:
+                r = local.s.post(f"{base}/api/v1/polls/{poll_id}/votes",
+                                 json={"choices": [choice], "idempotency_key": key},
+                                 headers={"Authorization": f"Bearer {token}"}, timeout=5)
+                return r.status_code, r.json()
+            except requests.RequestException:
+                local.s = requests.Session()
+                return 0, None
+
+        voters = Voters(send, tokens, options)
+        workers = voters.run(threads=6, pace=0.01)
+        while voters.accepted_count() < voters_n // 2:
+            time.sleep(0.01)
+        os.killpg(persist.pid, signal.SIGKILL)
+        persist.wait()
+        for w in workers:
+            w.join(90)
+        # Without closing the poll: once the heartbeat lapses the app's own drain stores
+        # every accepted ballot.
+        deadline = time.monotonic() + 30
+        with app4.app_context():
+            while db.session.query(Ballot).filter_by(poll_id=poll_id).count() < voters_n:
+                db.session.rollback()
+                assert time.monotonic() < deadline, "workers did not take over the drain"
+                time.sleep(0.1)
+        r = requests.post(f"{base}/api/v1/polls/{poll_id}/close", headers=staff, timeout=30)
+        assert r.status_code == 200, r.text
+        with app4.app_context():
+            _check(voters, db.session.get(Poll, poll_id))
+    finally:
+        for proc in (server, persist):
+            if proc is not None and proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+        redis_accessor.close(app4)
+        with app4.app_context():
+            db.engine.dispose()
+        own.stop()

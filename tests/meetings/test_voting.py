@@ -168,3 +168,90 @@ def test_public_site_meetings_show_frozen_results(client):
     assert [m["title"] for m in rows] == ["黄庄村农路修缮协商会"]
     assert rows[0]["polls"][0]["result"]["ballots"] == 0
     assert rows[0]["outcomes"][0]["feedback"] == "镇交通办已立项"
+
+
+def test_vote_body_shortcut_keeps_the_schema_answers(client):
+    d = make_district()
+    mod = make_moderator()
+    meeting = make_meeting(d.site_a, presence_check=False)
+    poll = make_poll(mod, meeting)
+    yes, no = poll.options[0].id, poll.options[1].id
+    tokens = [make_resident()[1] for _ in range(3)]
+    for token in tokens:
+        client.post(f"/api/v1/m/{meeting.code}/checkin", json={}, headers=bearer(token))
+    url = f"/api/v1/polls/{poll.id}/votes"
+    for body, field, message in (({"choices": []}, "choices", "太短，至少"),
+                                 ({"choices": [yes], "extra": 1}, "extra", "不允许的字段"),
+                                 ({"choices": ["x"]}, "choices", None),
+                                 ({"choices": [yes], "idempotency_key": "k" * 81},
+                                  "idempotency_key", "太长，最多"),
+                                 ({}, "choices", "必填项")):
+        r = client.post(url, json=body, headers=bearer(tokens[0]))
+        assert r.status_code == 422, (body, r.get_json())
+        answer = r.get_json()
+        assert answer["code"] == "validation_failed" and field in answer["errors"], answer
+        if message:
+            assert str(answer["errors"][field]).find(message) >= 0, answer
+    r = client.post(url, data="{not json", headers={**bearer(tokens[0]),
+                                                    "Content-Type": "application/json"})
+    assert r.status_code == 400 and r.get_json()["code"] == "bad_request"
+    # The shortcut's answer is the schema's, byte for byte in shape.
+    r = _vote(client, tokens[0], poll, [yes], key="k1")
+    assert r.status_code == 200 and r.mimetype == "application/json"
+    assert set(r.get_json()) == {"ballot_id", "poll_id", "replay", "cast_at_ms", "message"}
+    assert r.get_json()["poll_id"] == poll.id and r.get_json()["replay"] is False
+    # What the schema accepts but the shortcut does not (a numeric string) still votes.
+    r = client.post(url, json={"choices": [str(no)]}, headers=bearer(tokens[1]))
+    assert r.status_code == 200, r.get_json()
+    assert "X-RateLimit-Limit" not in r.headers
+
+
+def test_resident_bearer_requests_get_no_cookie_session(app):
+    from flask import session
+    from flask.sessions import NullSession
+
+    with app.test_request_context("/", headers={"Authorization": "Bearer r.anything"}):
+        assert isinstance(session, NullSession) and "uid" not in session
+    for headers in ({"Authorization": "Bearer sl_staff"}, {}):
+        with app.test_request_context("/", headers=headers):
+            session["csrf"] = "x"  # a real cookie session, writable
+            assert not isinstance(session, NullSession)
+
+
+def test_persister_process_drains_every_poll_and_hands_back_on_exit(client, redis, app):
+    d = make_district()
+    mod = make_moderator()
+    meeting = make_meeting(d.site_a, presence_check=False)
+    polls = [make_poll(mod, meeting), make_poll(mod, meeting)]
+    tokens = [make_resident()[1] for _ in range(4)]
+    for token in tokens:
+        client.post(f"/api/v1/m/{meeting.code}/checkin", json={}, headers=bearer(token))
+        for poll in polls:
+            assert _vote(client, token, poll, [poll.options[0].id]).status_code == 200
+    assert db.session.query(Ballot).count() == 0  # no drain under tests until asked
+    assert persister.run_persister(app, 0.01, rounds=2) == 8
+    assert db.session.query(Ballot).count() == 8
+    # Gone: workers see no heartbeat and drain themselves again.
+    assert not persister.persister_alive()
+    redis.set(keys.persister_heartbeat(), "123", px=1000)
+    assert persister.persister_alive()
+
+
+def test_persister_reads_packed_and_older_stream_entries(client, redis):
+    d = make_district()
+    mod = make_moderator()
+    meeting = make_meeting(d.site_a, presence_check=False)
+    poll = make_poll(mod, meeting)
+    (first, token), (second, _) = make_resident(), make_resident()
+    client.post(f"/api/v1/m/{meeting.code}/checkin", json={}, headers=bearer(token))
+    assert _vote(client, token, poll, [poll.options[0].id], key="a|b").status_code == 200
+    # An entry the script wrote before entries were packed into one field.
+    redis.xadd(keys.poll_stream(poll.id), {"b": "old-uid", "r": second.id,
+                                           "c": str(poll.options[1].id), "t": 1700000000000,
+                                           "k": "old-key"})
+    assert persister.drain_poll(poll.id) == 2
+    rows = {b.resident_id: b for b in db.session.query(Ballot).filter_by(poll_id=poll.id)}
+    assert rows[first.id].idempotency_key == "a|b"
+    assert rows[first.id].choices == str(poll.options[0].id)
+    assert rows[second.id].ballot_uid == "old-uid" and rows[second.id].idempotency_key == "old-key"
+    assert rows[second.id].cast_at.year == 2023
