@@ -139,8 +139,14 @@ class IntakeMineSchema(IntakePublicSummarySchema):
     phone = fields.String(allow_none=True, metadata={"description": "masked 138****1234"})
     anonymous = fields.Boolean()
     has_answer = fields.Boolean()
-    can_rate = fields.Boolean()
+    can_rate = fields.Boolean(metadata={
+        "description": "可以评价：已答复未评价，或首次评价后 7 天内可修改"})
     rating = fields.String(allow_none=True, metadata={"enum": list(RATINGS)})
+    rated_at = fields.String(allow_none=True, metadata={
+        "description": "首次评价时间（北京时间 YYYY-MM-DD HH:MM）"})
+    rating_changeable_until = fields.String(allow_none=True, metadata={
+        "description": "此时间之前可修改评价（北京时间 YYYY-MM-DD HH:MM）；未评价为 null"})
+    rating_fixed = fields.Boolean(metadata={"description": "已评价且不能再修改（评价已确定）"})
 
 
 class IntakeTimelineStepSchema(Schema):

@@ -657,15 +657,39 @@ def _own(resident: Resident, tracking_no: str) -> Opinion:
     return opinion
 
 
-def my_reports(resident: Resident) -> list[dict[str, Any]]:
+def my_reports(resident: Resident, *, now: datetime | None = None) -> list[dict[str, Any]]:
     """List the resident's own reports, newest first (phones masked)."""
+    now = now or utcnow()
     rows = db.session.scalars(select(Opinion).where(Opinion.resident_id == resident.id)
                               .order_by(Opinion.created_at.desc(), Opinion.id.desc())
                               .limit(100))
-    return [_mine_summary(o) for o in rows]
+    return [_mine_summary(o, now) for o in rows]
 
 
-def _mine_summary(opinion: Opinion) -> dict[str, Any]:
+def rating_window(opinion: Opinion, now: datetime) -> dict[str, Any]:
+    """Say whether the resident may rate (or change the rating of) the answer, and until when.
+
+    The same rule as server/dispatch/workflow.rate: a first rating once answered; a change
+    for RATING_CHANGE_DAYS after the first rating while the case is closed or back for redo.
+    """
+    from server.dispatch.workflow import RATING_CHANGE_DAYS, RATING_CHANGE_STATES
+
+    rated = opinion.rated_at is not None
+    until = opinion.rated_at + timedelta(days=RATING_CHANGE_DAYS) if rated else None
+    if not rated:
+        can_rate = opinion.state == "answered" and opinion.rating is None
+    else:
+        can_rate = opinion.state in RATING_CHANGE_STATES and now < until
+    return {
+        "can_rate": can_rate,
+        "rating": opinion.rating,
+        "rated_at": local_text(opinion.rated_at) if rated else None,
+        "rating_changeable_until": local_text(until),
+        "rating_fixed": rated and not can_rate,
+    }
+
+
+def _mine_summary(opinion: Opinion, now: datetime) -> dict[str, Any]:
     return {
         **public_summary(opinion),
         "state": opinion.state,
@@ -673,8 +697,7 @@ def _mine_summary(opinion: Opinion) -> dict[str, Any]:
         "phone": mask_phone(opinion.phone),
         "anonymous": opinion.anonymous,
         "has_answer": bool(opinion.answer),
-        "can_rate": opinion.state == "answered" and opinion.rating is None,
-        "rating": opinion.rating,
+        **rating_window(opinion, now),
     }
 
 
@@ -686,14 +709,15 @@ def _status(opinion: Opinion) -> str:
     return RESIDENT_STATUS.get(opinion.state, opinion.state)
 
 
-def my_report(resident: Resident, tracking_no: str) -> dict[str, Any]:
+def my_report(resident: Resident, tracking_no: str, *,
+              now: datetime | None = None) -> dict[str, Any]:
     """Return one of the resident's reports with its plain-words timeline and answer."""
     opinion = _own(resident, tracking_no)
-    return report_detail(opinion)
+    return report_detail(opinion, now=now)
 
 
-def report_detail(opinion: Opinion) -> dict[str, Any]:
-    """Describe a report for its reporter."""
+def report_detail(opinion: Opinion, *, now: datetime | None = None) -> dict[str, Any]:
+    """Describe a report for its reporter, with whether its rating may still change."""
     photos = db.session.scalars(select(OpinionPhoto).where(OpinionPhoto.opinion_id == opinion.id)
                                 .order_by(OpinionPhoto.position))
     timeline = []
@@ -704,7 +728,7 @@ def report_detail(opinion: Opinion) -> dict[str, Any]:
         timeline.append({"at": local_text(event.at), "label": label,
                          "note": event.note if event.action in RESIDENT_NOTES else None})
     return {
-        **_mine_summary(opinion),
+        **_mine_summary(opinion, now or utcnow()),
         "text": opinion.text,
         "photos": [photo_urls(p) for p in photos],
         "timeline": timeline,
@@ -716,17 +740,18 @@ def report_detail(opinion: Opinion) -> dict[str, Any]:
     }
 
 
-def rate_report(resident: Resident, tracking_no: str, rating: str,
-                comment: str | None) -> dict[str, Any]:
-    """Rate the answer to one's own report (through the dispatch workflow)."""
+def rate_report(resident: Resident, tracking_no: str, rating: str, comment: str | None, *,
+                now: datetime | None = None) -> dict[str, Any]:
+    """Rate the answer to one's own report, or change the rating within 7 days (workflow)."""
     from server.dispatch import workflow
 
+    now = now or utcnow()
     opinion = _own(resident, tracking_no)
     if opinion.state != "answered" and opinion.rated_at is None:
         raise Conflict("答复之后才能评价", code="not_answered")
-    workflow.rate(opinion.id, resident, rating, comment)
+    workflow.rate(opinion.id, resident, rating, comment, now=now)
     db.session.refresh(opinion)
-    return report_detail(opinion)
+    return report_detail(opinion, now=now)
 
 
 # ---- staff: moderation and reports entered on behalf --------------------------------------

@@ -264,7 +264,7 @@ async function loadMine() {
       el("span", { class: pillClass(item.status) }, item.status)),
     el("div", {}, item.excerpt),
     el("div", { class: "muted" }, `${item.tracking_no} · ${item.created_at}` +
-      (item.can_rate ? " · 待您评价" : ""))))));
+      (item.can_rate && !item.rated_at ? " · 待您评价" : ""))))));
     $("mine-empty").hidden = items.length > 0;
   } catch (err) {
     showError($("page-error"), err);
@@ -295,14 +295,68 @@ function renderDetail(d) {
   $("detail-answer-box").hidden = !d.answer;
   $("detail-answer").textContent = d.answer || "";
   $("detail-answered-at").textContent = d.answered_at ? `答复于 ${d.answered_at}` : "";
-  $("rating-box").hidden = !d.can_rate;
-  $("rated-box").hidden = !d.rating;
-  $("rated-text").textContent = d.rating
-    ? `${d.rating_name}${d.rating_comment ? "：" + d.rating_comment : ""}` : "";
-  $("rating-box").dataset.number = d.tracking_no;
+  renderRating(d);
   fill($("detail-timeline"), d.timeline.map((step) => el("li", {},
     el("span", { class: "when" }, step.at), el("strong", {}, step.label),
     step.note ? el("div", { class: "prewrap" }, step.note) : null)));
+}
+
+// "2026-12-05 10:00" -> "12月5日10:00": the day an elder reads, with the exact time it ends.
+function dayTime(text) {
+  const m = /^\d{4}-(\d{2})-(\d{2}) (\d{2}:\d{2})/.exec(text || "");
+  return m ? `${Number(m[1])}月${Number(m[2])}日${m[3]}` : text || "";
+}
+
+function pickRating(buttons, value) {
+  for (const b of buttons) b.setAttribute("aria-pressed", b.dataset.rating === value ? "true" : "false");
+}
+
+// A report's rating: the form before the first rating; afterwards the rating itself, with
+// "修改评价（…前可修改）" while the 7 days last, then "评价已确定".
+function renderRating(d) {
+  const rated = Boolean(d.rated_at && d.rating);
+  const box = $("rating-box");
+  box.dataset.number = d.tracking_no;
+  box.dataset.rated = rated ? "1" : "";
+  $("rated-box").hidden = !rated;
+  $("rated-text").textContent = rated
+    ? `${d.rating_name}${d.rating_comment ? "：" + d.rating_comment : ""}` : "";
+  const until = dayTime(d.rating_changeable_until);
+  $("rated-window").textContent = !rated ? ""
+    : d.can_rate ? `评价于 ${d.rated_at}，${until}前可以修改` : "评价已确定";
+  $("rating-change").hidden = !(rated && d.can_rate);
+  $("rating-change").textContent = `修改评价（${until}前可修改）`;
+  $("rating-error").hidden = true;
+  // Before the first rating the form is open; a change opens it on request.
+  box.hidden = !(d.can_rate && !rated);
+  $("rating-title").textContent = "您对答复满意吗？";
+  $("rating-submit").textContent = "提交评价";
+  $("rating-cancel").hidden = true;
+  $("rating-redo-note").hidden = true;
+  state.rating = null;
+  state.current = rated ? { rating: d.rating, comment: d.rating_comment || "" } : null;
+  pickRating(document.querySelectorAll("#rating-box .choice"), null);
+  $("rating-comment").value = "";
+}
+
+function openRatingChange() {
+  const current = state.current || { rating: null, comment: "" };
+  state.rating = current.rating;
+  pickRating(document.querySelectorAll("#rating-box .choice"), current.rating);
+  $("rating-comment").value = current.comment;
+  $("rating-title").textContent = "修改评价";
+  $("rating-submit").textContent = "确认修改";
+  $("rating-cancel").hidden = false;
+  $("rating-redo-note").hidden = true;
+  $("rating-change").hidden = true;
+  $("rating-box").hidden = false;
+  $("rating-box").scrollIntoView({ block: "start" });
+}
+
+function closeRatingChange() {
+  $("rating-box").hidden = true;
+  $("rating-change").hidden = false;
+  $("rating-error").hidden = true;
 }
 
 async function submitRating() {
@@ -316,6 +370,8 @@ async function submitRating() {
       method: "POST", body: { rating: state.rating, comment: $("rating-comment").value.trim() || null } }));
   } catch (err) {
     showError(box, err);
+    // Past the 7 days the server says so; show the rating as it now stands.
+    if (err.code === "rating_fixed") loadDetail(number);
   } finally {
     $("rating-submit").disabled = false;
   }
@@ -338,7 +394,94 @@ function pollLine(poll) {
     el("div", { class: "result" }, counts || "结果整理中"));
 }
 
-function outcomeItem(outcome) {
+// ---- rating a meeting outcome (one per resident, 7 days to change) ------------------------
+
+const RATING_CHOICES = [["satisfied", "满意"], ["basically", "基本满意"], ["unsatisfied", "不满意"]];
+
+// Everyone sees the question; the server refuses (in plain words) anyone who did not check in.
+function outcomeRating(outcome) {
+  const url = `/api/v1/evaluation/outcomes/${outcome.id}/rating`;
+  const box = el("div", { class: "outcome-rating", "data-outcome": String(outcome.id) });
+  const question = el("p", { class: "rate-q" }, "您对这项成果满意吗？");
+  const current = el("p", { class: "rate-current" });
+  const hint = el("p", { class: "muted rate-hint" }, "签到参加了这次协商的群众可以评价，7 天内可以修改。");
+  const buttons = RATING_CHOICES.map(([value, name]) => el("button", {
+    type: "button", class: "choice", "data-rating": value, "aria-pressed": "false" }, name));
+  const commentId = `outcome-comment-${outcome.id}`;
+  const comment = el("textarea", { id: commentId, rows: "2", maxlength: "500" });
+  const form = el("div", { class: "rate-form", hidden: "" },
+    el("label", { for: commentId }, "想说的话（可不填）"), comment);
+  const error = el("p", { class: "error", role: "alert", hidden: "" });
+  const submit = el("button", { type: "button", class: "big rate-submit", hidden: "" }, "提交评价");
+  const change = el("button", { type: "button", class: "big secondary rate-change", hidden: "" });
+  const choices = el("div", { class: "rating-choices", role: "radiogroup",
+    "aria-label": "对这项成果的评价" }, ...buttons);
+  box.append(question, current, choices, form, error, submit, change, hint);
+  let mine = null;
+  let picked = null;
+
+  const setForm = (open) => {
+    choices.hidden = !open;
+    form.hidden = !open || !picked;
+    submit.hidden = !open || !picked;
+    question.hidden = !open;
+    hint.hidden = !open || Boolean(mine && mine.rating);
+  };
+  const render = (data) => {
+    mine = data;
+    error.hidden = true;
+    if (!data.rating) { current.hidden = true; change.hidden = true; setForm(true); return; }
+    current.hidden = false;
+    current.textContent = `您的评价：${data.rating_name}${data.comment ? "：" + data.comment : ""}`;
+    const until = dayTime(data.changeable_until_text);
+    change.textContent = `修改评价（${until}前可修改）`;
+    change.hidden = !data.changeable;
+    if (!data.changeable) current.append(el("span", { class: "muted" }, "（评价已确定）"));
+    setForm(false);
+  };
+  for (const b of buttons) {
+    b.addEventListener("click", () => {
+      picked = b.dataset.rating;
+      for (const x of buttons) x.setAttribute("aria-pressed", x === b ? "true" : "false");
+      form.hidden = false;
+      submit.hidden = false;
+    });
+  }
+  change.addEventListener("click", () => {
+    picked = mine.rating;
+    for (const x of buttons) x.setAttribute("aria-pressed", x.dataset.rating === picked ? "true" : "false");
+    comment.value = mine.comment || "";
+    submit.textContent = "确认修改";
+    change.hidden = true;
+    setForm(true);
+  });
+  submit.addEventListener("click", async () => {
+    error.hidden = true;
+    if (!picked) return showError(error, { message: "请先选择满意、基本满意或不满意" });
+    submit.disabled = true;
+    try {
+      render(withLocal(await api(url, { method: "PUT",
+        body: { rating: picked, comment: comment.value.trim() || null } })));
+    } catch (err) {
+      showError(error, err);
+    } finally {
+      submit.disabled = false;
+    }
+  });
+  api(url).then((data) => render(withLocal(data))).catch(() => { box.hidden = true; });
+  return box;
+}
+
+// The evaluation API gives ISO UTC times; show them in Beijing time like the rest of the page.
+function withLocal(data) {
+  if (!data.changeable_until) return { ...data, changeable_until_text: "" };
+  const at = new Date(new Date(data.changeable_until).getTime() + 8 * 3600 * 1000);
+  const pad = (n) => String(n).padStart(2, "0");
+  return { ...data, changeable_until_text: `${at.getUTCFullYear()}-${pad(at.getUTCMonth() + 1)}-`
+    + `${pad(at.getUTCDate())} ${pad(at.getUTCHours())}:${pad(at.getUTCMinutes())}` };
+}
+
+function outcomeItem(outcome, rateable) {
   const feedback = outcome.feedback
     ? line("落实反馈", outcome.feedback + (outcome.feedback_at ? `（${outcome.feedback_at}反馈）` : ""))
     : line("落实反馈", "正在落实，有进展会在这里公布", "kv muted");
@@ -348,6 +491,7 @@ function outcomeItem(outcome) {
       `编号 ${outcome.case.tracking_no}，目前 `, el("span", { class: pillClass(outcome.case.status) },
         outcome.case.status)));
   }
+  if (rateable) item.append(outcomeRating(outcome));
   return item;
 }
 
@@ -366,7 +510,8 @@ function meetingItem(m, upcoming) {
   }
   if (m.polls && m.polls.length) item.append(el("ul", { class: "plain polls" }, ...m.polls.map(pollLine)));
   if (m.outcomes && m.outcomes.length) {
-    item.append(el("h5", {}, "协商成果"), el("ol", { class: "outcomes" }, ...m.outcomes.map(outcomeItem)));
+    item.append(el("h5", {}, "协商成果"), el("ol", { class: "outcomes" },
+      ...m.outcomes.map((o) => outcomeItem(o, m.status === "in_session" || m.status === "closed"))));
   }
   if (m.minutes) {
     item.append(el("details", { class: "minutes" }, el("summary", {}, "会议纪要"),
@@ -490,14 +635,19 @@ function main() {
     e.target.value = "";
   });
   $("report-form").addEventListener("submit", submitReport);
-  for (const button of document.querySelectorAll(".choice")) {
+  const choices = document.querySelectorAll("#rating-box .choice");
+  for (const button of choices) {
     button.addEventListener("click", () => {
       state.rating = button.dataset.rating;
-      for (const b of document.querySelectorAll(".choice"))
-        b.setAttribute("aria-pressed", b === button ? "true" : "false");
+      pickRating(choices, state.rating);
+      // Only a change to 不满意 after a good rating reopens the case: say so before it happens.
+      $("rating-redo-note").hidden = !(state.current && state.current.rating !== "unsatisfied"
+        && state.rating === "unsatisfied");
     });
   }
   $("rating-submit").addEventListener("click", submitRating);
+  $("rating-change").addEventListener("click", openRatingChange);
+  $("rating-cancel").addEventListener("click", closeRatingChange);
   $("follow-toggle").addEventListener("click", toggleFollow);
   $("topic-form").addEventListener("submit", submitTopic);
   window.addEventListener("hashchange", route);

@@ -212,7 +212,10 @@ def test_answered_report_shows_the_answer_and_takes_a_rating(client, db):
     assert rated.status_code == 200, rated.get_json()
     body = rated.get_json()
     assert body["rating"] == "basically" and body["rating_name"] == "基本满意"
-    assert body["can_rate"] is False and body["status"] == "已办结"
+    assert body["status"] == "已办结"
+    # Rated, yet still changeable for 7 days: can_rate stays true, with the deadline.
+    assert body["can_rate"] is True and body["rating_fixed"] is False
+    assert body["rated_at"] and body["rating_changeable_until"] > body["rated_at"]
 
 
 def test_similar_open_reports_use_word_segmentation_and_plus_one(client, db):
