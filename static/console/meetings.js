@@ -19,9 +19,14 @@ function showError(node, err) {
   node.textContent = details.length ? `${err.message}：${details.join("；")}` : err.message;
 }
 
-const when = (iso) => new Date(iso).toLocaleString("zh-CN", {
-  timeZone: "Asia/Shanghai", month: "numeric", day: "numeric", weekday: "short",
-  hour: "2-digit", minute: "2-digit" });
+// "2026年12月1日（周二）14:30", Beijing time, whatever the browser's zone.
+function when(iso) {
+  const parts = Object.fromEntries(new Intl.DateTimeFormat("zh-CN", {
+    timeZone: "Asia/Shanghai", year: "numeric", month: "numeric", day: "numeric",
+    weekday: "short", hour: "2-digit", minute: "2-digit", hourCycle: "h23",
+  }).formatToParts(new Date(iso)).map((p) => [p.type, p.value]));
+  return `${parts.year}年${parts.month}月${parts.day}日（${parts.weekday}）${parts.hour}:${parts.minute}`;
+}
 
 // ---- list ----------------------------------------------------------------------------------
 
