@@ -215,17 +215,6 @@ def set_meeting_status(user: User, meeting_id: int, status: str) -> Meeting:
     return meeting
 
 
-def list_meetings(user: User, site_id: int | None = None) -> list[Meeting]:
-    """List meetings at sites the user may run."""
-    from server.people.access import site_scope_filter
-
-    query = (select(Meeting).join(Site, Meeting.site_id == Site.id)
-             .where(site_scope_filter(user, MODERATOR_ROLES)).order_by(Meeting.starts_at.desc()))
-    if site_id is not None:
-        query = query.where(Meeting.site_id == site_id)
-    return list(db.session.scalars(query.limit(200)))
-
-
 def add_outcome(user: User, meeting_id: int, text: str, feedback: str = "") -> Outcome:
     """Record an agreement of the meeting (协商成果)."""
     meeting = moderated_meeting(user, meeting_id)
