@@ -29,3 +29,9 @@ def screen(meeting_id: int) -> Response:
 def control(meeting_id: int) -> Response:
     """Open the moderator's control page."""
     return _page("meetings/control.html")
+
+
+@bp.route("/console/meetings")
+def console_meetings() -> Response:
+    """Open the staff list of meetings with the 新建协商活动 form."""
+    return _page("console/meetings.html")

@@ -23,6 +23,8 @@ from server.meetings.schemas import (
     JoinCodeSchema,
     MeetingCreateSchema,
     MeetingListArgsSchema,
+    MeetingListItemSchema,
+    MeetingOptionsSchema,
     MeetingSchema,
     MeetingStatusSchema,
     MeetingUpdateSchema,
@@ -81,10 +83,10 @@ def create_meeting(body: dict[str, Any]) -> Meeting:
 
 @blp.route("/meetings")
 @blp.arguments(MeetingListArgsSchema, location="query")
-@blp.response(200, MeetingSchema(many=True))
+@blp.response(200, MeetingListItemSchema(many=True))
 def list_meetings(args: dict[str, Any]) -> list[Meeting]:
-    """List meetings at sites in the caller's scope."""
-    meetings = services.list_meetings(require_staff(*STAFF), args.get("site_id"))
+    """List meetings at sites in the caller's scope (by site, status, start date)."""
+    meetings = services.search_meetings(require_staff(*STAFF), **args)
     return [_staff_meeting(m) for m in meetings]
 
 
@@ -392,3 +394,13 @@ def outcome_to_case(body: dict[str, Any], outcome_id: int) -> Any:
     outcome, created = services.outcome_to_case(require_staff(*STAFF), outcome_id,
                                                 body.get("category_id"))
     return outcome, 201 if created else 200
+
+
+# ---- the staff meetings page: what the 新建协商活动 form may offer ---------------------------
+
+
+@blp.route("/meeting-options")
+@blp.response(200, MeetingOptionsSchema)
+def meeting_options() -> dict[str, Any]:
+    """Return the sites the caller may organise meetings at, statuses and participant kinds."""
+    return services.meeting_options(require_staff(*STAFF))

@@ -58,6 +58,9 @@ class MeetingStatusSchema(Schema):
 
 class MeetingListArgsSchema(Schema):
     site_id = fields.Integer()
+    status = fields.String(validate=validate.OneOf(list(MEETING_STATUSES)))
+    starts_from = fields.Date(metadata={"description": "开始日期（北京时间）不早于"})
+    starts_to = fields.Date(metadata={"description": "开始日期（北京时间）不晚于"})
 
 
 class OptionSchema(Schema):
@@ -277,3 +280,33 @@ class OutcomeCaseSchema(Schema):
     category_id = fields.Integer(load_default=None, allow_none=True,
                                  metadata={"description": "不填则为“其他”"})
 
+
+
+# ---- the staff meetings page (/console/meetings) -------------------------------------------
+
+
+class MeetingListItemSchema(MeetingSchema):
+    """A meeting in the staff list, with its site's code and attendance so far."""
+
+    site_code = fields.String(attribute="site.code")
+    status_name = fields.String()
+    attendance = fields.Integer()
+
+
+class ChoiceSchema(Schema):
+    value = fields.String()
+    label = fields.String()
+
+
+class ManagedSiteSchema(Schema):
+    id = fields.Integer()
+    code = fields.String()
+    name = fields.String()
+    unit_name = fields.String()
+
+
+class MeetingOptionsSchema(Schema):
+    sites = fields.List(fields.Nested(ManagedSiteSchema),
+                        metadata={"description": "本人可组织协商活动的点位"})
+    statuses = fields.List(fields.Nested(ChoiceSchema))
+    participant_kinds = fields.List(fields.Nested(ChoiceSchema))
