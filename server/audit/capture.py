@@ -18,6 +18,7 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from flask import Flask, Response, current_app, g, request, session
@@ -48,6 +49,7 @@ SECRET_KEY = re.compile(
 )
 PHONE_IN_TEXT = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
 RULE_PARAM = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
+VOTE_PATH_TEMPLATE = "/api/v1/polls/{poll_id}/votes"
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,37 @@ def flag_personal_data(reason: str = "") -> None:
         g.audit_personal = reason or "personal_data"
 
 
+def recorded_by_ballot_stream() -> None:
+    """Leave this request's audit row to the ballot persister (an accepted ballot carries it).
+
+    Only a successful answer is skipped: should the request still end in an error, the hook
+    records it as usual.
+    """
+    g.audit_by_ballot = True
+
+
+def ballot_record(poll_id: int, resident_id: int, cast_ms: int, choices: list[int],
+                  key_in_body: bool, agent: str, ip: str) -> dict[str, Any]:
+    """Rebuild the audit record of an accepted vote from its ballot stream entry.
+
+    The same fields the hook writes for `POST /api/v1/polls/<id>/votes` answered 200 (the
+    request's duration is not known when the ballot is queued, so it stays empty).
+    """
+    body: dict[str, Any] = {"choices": choices}
+    if key_in_body:
+        body["idempotency_key"] = ""  # redacted whatever it was
+    return {
+        "at": datetime.fromtimestamp(cast_ms / 1000, UTC).isoformat(),
+        "actor_kind": "resident", "user_id": None, "username": None,
+        "resident_id": resident_id, "action": "write", "method": "POST",
+        "endpoint": "meetings.vote", "path_template": VOTE_PATH_TEMPLATE,
+        "path": VOTE_PATH_TEMPLATE.replace("{poll_id}", str(poll_id)),
+        "resource": {"poll_id": poll_id}, "status": 200, "outcome": "ok",
+        "personal_data": False, "ip": ip or None, "user_agent": agent or None,
+        "summary": summarize(body), "duration_ms": None,
+    }
+
+
 def _in_request() -> bool:
     from flask import has_request_context
 
@@ -102,7 +135,8 @@ def init_capture(state: Any) -> None:
 
 def _begin() -> None:
     # `g` lives on the app context, which a test (or a CLI) may keep across requests.
-    for name in ("audit_spec", "audit_personal", "audit_t0", "audit_uid_before"):
+    for name in ("audit_spec", "audit_personal", "audit_t0", "audit_uid_before",
+                 "audit_by_ballot"):
         g.pop(name, None)
     if not request.path.startswith(API_PREFIXES):
         return
@@ -116,6 +150,8 @@ def _begin() -> None:
 def _finish(response: Response) -> Response:
     if not request.path.startswith(API_PREFIXES) or request.method in ("OPTIONS", "HEAD"):
         return response
+    if response.status_code < 300 and g.get("audit_by_ballot"):
+        return response  # the ballot persister writes this row (recorded_by_ballot_stream)
     spec = _spec()
     if request.method not in WRITE_METHODS and spec is None:
         return response
