@@ -1,34 +1,23 @@
-"""The real app plus a simulated audit hook: one XADD per resident request, after the response.
+"""The real app with its audit hook taken out: shows what auditing costs the vote path.
 
     gunicorn 'bench.votes_audit_app:create()' -k gevent
 
-Another engineer is adding a global after-request hook that records resident requests in a
-Redis stream; this measures what one extra Redis command per vote costs before it lands.
+The real app (server:create_app) audits every write request (server/audit/capture.py); the
+bench's `real` figures include that. This variant removes the hook's before- and after-request
+functions, so `real` against `noaudit` is the audit trail's price per vote.
 """
 
 from __future__ import annotations
 
-import time
-
-from flask import Flask, Response, request
+from flask import Flask
 
 from server import create_app
-from server.extensions import get_redis
-
-STREAM = "sl:bench:audit"
+from server.audit import capture
 
 
 def create() -> Flask:
-    """Build the application with the simulated audit hook."""
+    """Build the application without the audit hook."""
     app = create_app()
-
-    @app.after_request
-    def audit(response: Response) -> Response:
-        if request.headers.get("Authorization", "").startswith("Bearer r."):
-            get_redis().xadd(STREAM, {"m": request.method, "p": request.path,
-                                      "s": response.status_code,
-                                      "t": int(time.time() * 1000)},
-                             maxlen=100_000, approximate=True)
-        return response
-
+    app.before_request_funcs[None].remove(capture._begin)
+    app.after_request_funcs[None].remove(capture._finish)
     return app
