@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any, TypeVar
 
 from flask import Flask, Response, current_app, g, request, session
@@ -133,18 +134,23 @@ def init_capture(state: Any) -> None:
     app.after_request(_finish)
 
 
+_G_NAMES = ("audit_spec", "audit_personal", "audit_t0", "audit_uid_before", "audit_by_ballot")
+
+
 def _begin() -> None:
     # `g` lives on the app context, which a test (or a CLI) may keep across requests.
-    for name in ("audit_spec", "audit_personal", "audit_t0", "audit_uid_before",
-                 "audit_by_ballot"):
-        g.pop(name, None)
+    # (Straight on its __dict__: this runs before every request, and each `g.` goes through
+    # a context-local proxy.)
+    state = g._get_current_object().__dict__  # type: ignore[attr-defined]
+    for name in _G_NAMES:
+        state.pop(name, None)
     if not request.path.startswith(API_PREFIXES):
         return
-    g.audit_t0 = time.perf_counter()
+    state["audit_t0"] = time.perf_counter()
     if request.method in WRITE_METHODS:
         # Logout clears the session in the view: remember who it was. (Reads skip this so
         # public GET answers do not get `Vary: Cookie`.)
-        g.audit_uid_before = session.get("uid")
+        state["audit_uid_before"] = session.get("uid")
 
 
 def _finish(response: Response) -> Response:
@@ -212,6 +218,7 @@ def build_record(response: Response, spec: AuditSpec | None = None) -> dict[str,
     }
 
 
+@lru_cache(maxsize=1024)
 def openapi_path(rule: str) -> str:
     """Turn a Flask rule (`/polls/<int:poll_id>`) into an OpenAPI path (`/polls/{poll_id}`)."""
     return RULE_PARAM.sub(r"{\1}", rule)
