@@ -8,6 +8,12 @@ personal data (e.g. unmasked phones).
 
 The record is built after the response exists (so the status is known) and stored outside the
 request's session, so the request's own rollback cannot take it away.
+
+One exception, for the hottest path: a vote the Lua script accepts already travels to the
+database as an entry in the poll's ballot stream. The view packs the request's address and
+client into that entry and calls `recorded_by_ballot_stream()`; the hook then skips the
+(successful) request and the ballot persister writes the same row with the ballot, in one
+transaction (`ballot_record`). Replays, refusals and errors are recorded here as usual.
 """
 
 from __future__ import annotations
