@@ -107,19 +107,26 @@ def ballot_record(poll_id: int, resident_id: int, cast_ms: int, choices: list[in
     The same fields the hook writes for `POST /api/v1/polls/<id>/votes` answered 200 (the
     request's duration is not known when the ballot is queued, so it stays empty).
     """
-    body: dict[str, Any] = {"choices": choices}
-    if key_in_body:
-        body["idempotency_key"] = ""  # redacted whatever it was
     return {
-        "at": datetime.fromtimestamp(cast_ms / 1000, UTC).isoformat(),
+        "at": datetime.fromtimestamp(cast_ms / 1000, UTC),
         "actor_kind": "resident", "user_id": None, "username": None,
         "resident_id": resident_id, "action": "write", "method": "POST",
         "endpoint": "meetings.vote", "path_template": VOTE_PATH_TEMPLATE,
         "path": VOTE_PATH_TEMPLATE.replace("{poll_id}", str(poll_id)),
         "resource": {"poll_id": poll_id}, "status": 200, "outcome": "ok",
         "personal_data": False, "ip": ip or None, "user_agent": agent or None,
-        "summary": summarize(body), "duration_ms": None,
+        "summary": _vote_summary(tuple(choices), key_in_body), "duration_ms": None,
     }
+
+
+@lru_cache(maxsize=4096)
+def _vote_summary(choices: tuple[int, ...], key_in_body: bool) -> dict[str, Any] | None:
+    # A poll has a handful of options, so a drain meets the same few summaries over and over.
+    # (Shared between rows: only ever serialised, never changed.)
+    body: dict[str, Any] = {"choices": list(choices)}
+    if key_in_body:
+        body["idempotency_key"] = ""  # redacted whatever it was
+    return summarize(body)
 
 
 def _in_request() -> bool:
