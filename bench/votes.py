@@ -10,7 +10,7 @@ Apps, each under gunicorn with gevent workers (-w 2), on this machine, one after
          (rate limiter on, audit hook on), plus the `flask meetings persist` process that
          copies ballots, and the audit rows of accepted votes, from Redis into the database —
          resident token, poll row, Lua script, answer
-  noaudit  the same without the audit hook (bench/votes_audit_app.py): the audit's price
+  noaudit  the same without the audit hook (bench/votes_noaudit_app.py): the audit's price
   bare   a Flask endpoint that only runs the same Lua script (bench/votes_bare_app.py)
   naive  insert a row, count the rows, in SQLite (bench/votes_naive_app.py)
 Each run sends a fixed number of votes at 50 and at 500 concurrent voters and reads every
@@ -436,7 +436,7 @@ def main() -> None:
         client = redis_accessor.client(app)
         phase("set up", clock)
         ports = {name: free_port() for name in ("real", "noaudit", "bare", "naive")}
-        specs = {"real": "server:create_app()", "noaudit": "bench.votes_audit_app:create()",
+        specs = {"real": "server:create_app()", "noaudit": "bench.votes_noaudit_app:create()",
                  "bare": "bench.votes_bare_app:create()",
                  "naive": "bench.votes_naive_app:create()"}
         servers = {name: gunicorn(specs[name], env, ports[name]) for name in specs}

@@ -1,6 +1,6 @@
 """The real app with its audit hook taken out: shows what auditing costs the vote path.
 
-    gunicorn 'bench.votes_audit_app:create()' -k gevent
+    gunicorn 'bench.votes_noaudit_app:create()' -k gevent
 
 The real app (server:create_app) audits every write request (server/audit/capture.py); the
 bench's `real` figures include that. This variant removes the hook's before- and after-request
