@@ -52,7 +52,7 @@ return 0
 def insert_direct(record: dict[str, Any]) -> None:
     """Insert one record in its own transaction, outside the request's session."""
     with db.engine.begin() as conn:
-        conn.execute(insert(AuditEvent.__table__).values(**_row(record)))
+        conn.execute(insert(AuditEvent.__table__).values(**table_row(record)))
 
 
 def push_stream(record: dict[str, Any], client: redis.Redis | None = None) -> str:
@@ -83,7 +83,8 @@ def store(record: dict[str, Any], *, via_stream: bool) -> str:
     return "stream"
 
 
-def _row(record: dict[str, Any]) -> dict[str, Any]:
+def table_row(record: dict[str, Any]) -> dict[str, Any]:
+    """Turn a record (as built by the hook) into the table's column values."""
     row = {name: record.get(name) for name in COLUMNS}
     if isinstance(row["at"], str):
         row["at"] = datetime.fromisoformat(row["at"])
@@ -116,7 +117,7 @@ def drain(max_batches: int | None = None) -> int:
             rows = []
             for entry_id, fields in entries:
                 try:
-                    row = _row(json.loads(fields["e"]))
+                    row = table_row(json.loads(fields["e"]))
                 except (KeyError, TypeError, ValueError):
                     log.error("dropping a malformed audit stream entry %s", entry_id)
                     continue

@@ -34,6 +34,9 @@ import redis
 from flask import Flask, current_app
 from sqlalchemy import func, select
 
+from server.audit.capture import ballot_record
+from server.audit.models import AuditEvent
+from server.audit.services import table_row as audit_row
 from server.extensions import db, get_redis
 from server.meetings import keys
 from server.meetings.models import Attendance, Ballot, PaperCount, Poll
@@ -82,16 +85,53 @@ def insert_ignore(rows: list[dict[str, Any]]) -> None:
 
 
 def _ballot_row(poll_id: int, fields: dict[str, str]) -> dict[str, Any]:
-    """Turn one stream entry into a ballot row (packed "v" field, or the older b/r/c/t/k)."""
-    packed = fields.get("v")
+    """Turn one stream entry into a ballot row (packed "w" or "v" field, or the older b/r/c/t/k).
+
+    A "w" entry also carries its request's audit facts; the row then holds the audit record
+    under "_audit" (taken out before the insert).
+    """
+    audit = None
+    packed = fields.get("w")
     if packed is not None:
+        uid, resident, choices, cast_ms, order, key_in_body, rest = packed.split("|", 6)
+        agent, ip, key = rest.split("\n", 2)
+        picked = [int(c) for c in (order or choices).split(",")]
+        audit = ballot_record(poll_id, int(resident), int(cast_ms), picked,
+                              key_in_body == "1", agent, ip)
+    elif (packed := fields.get("v")) is not None:
         uid, resident, choices, cast_ms, key = packed.split("|", 4)
     else:  # written by the script before entries were packed
         uid, resident, choices = fields["b"], fields["r"], fields["c"]
         cast_ms, key = fields["t"], fields.get("k", "")
     return {"ballot_uid": uid, "poll_id": poll_id, "resident_id": int(resident),
             "choices": choices, "idempotency_key": key, "via": "redis",
-            "cast_at": datetime.fromtimestamp(int(cast_ms) / 1000, UTC)}
+            "cast_at": datetime.fromtimestamp(int(cast_ms) / 1000, UTC), "_audit": audit}
+
+
+def insert_audit_rows(poll_id: int, entries: list[tuple[str, dict[str, Any]]]) -> None:
+    """Insert the audit rows of accepted votes, once each (keyed by their ballot stream entry).
+
+    Runs in the drain's transaction, so a ballot and its request's audit row are committed
+    together; a drain repeated after a crash skips rows it already wrote.
+    """
+    if not entries:
+        return
+    dialect = db.engine.dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    rows = []
+    for entry_id, record in entries:
+        row = audit_row(record)
+        row["stream_id"] = ballot_stream_id(poll_id, entry_id)
+        rows.append(row)
+    db.session.execute(insert(AuditEvent.__table__).on_conflict_do_nothing(), rows)
+
+
+def ballot_stream_id(poll_id: int, entry_id: str) -> str:
+    """Name a ballot stream entry in the audit table's stream_id (apart from audit entries)."""
+    return f"v{poll_id}/{entry_id}"
 
 
 def _drain_locked(client: redis.Redis, poll_id: int) -> int:
@@ -103,7 +143,10 @@ def _drain_locked(client: redis.Redis, poll_id: int) -> int:
         if not entries:
             return moved
         rows = [_ballot_row(poll_id, fields) for _id, fields in entries]
+        audits = [(entry_id, row.pop("_audit"))
+                  for (entry_id, _fields), row in zip(entries, rows, strict=True)]
         insert_ignore(rows)
+        insert_audit_rows(poll_id, [(entry_id, a) for entry_id, a in audits if a is not None])
         db.session.commit()
         uids = [row["ballot_uid"] for row in rows]
         stored = set(db.session.scalars(select(Ballot.ballot_uid)

@@ -405,8 +405,12 @@ class VoteAnswer:
 
 
 def cast_vote(poll_id: int, resident_id: int, choices: list[int],
-              idempotency_key: str | None = None) -> VoteAnswer:
-    """Accept one ballot: the Lua script in Redis, or the database when Redis is down."""
+              idempotency_key: str | None = None, audit: str | None = None) -> VoteAnswer:
+    """Accept one ballot: the Lua script in Redis, or the database when Redis is down.
+
+    `audit` (packed request facts, see routes._ballot_audit) rides on the ballot's stream
+    entry so the persister writes the request's audit row along with the ballot.
+    """
     row = _poll_row(poll_id)
     if row is None:
         raise NotFound("找不到该表决")
@@ -420,12 +424,14 @@ def cast_vote(poll_id: int, resident_id: int, choices: list[int],
     if len(set(choices)) != len(choices):
         raise ValidationFailed("选项不能重复", errors={"choices": ["选项不能重复"]})
     try:
-        result = _run_vote(poll_id, resident_id, choice_text, key, generation, meeting_id)
+        result = _run_vote(poll_id, resident_id, choice_text, key, generation, meeting_id,
+                               audit)
         if result[0] == "stale":
             # Our cached generation may just be old; if not, Redis missed database ballots.
             fresh = _poll_row(poll_id, fresh=True)
             generation = fresh[1] if fresh else 0
-            result = _run_vote(poll_id, resident_id, choice_text, key, generation, meeting_id)
+            result = _run_vote(poll_id, resident_id, choice_text, key, generation, meeting_id,
+                               audit)
         if result[0] == "stale":
             try:
                 persister.rebuild_poll(poll_id, wait=2.0)
@@ -433,7 +439,8 @@ def cast_vote(poll_id: int, resident_id: int, choices: list[int],
                 return _vote_via_db(poll_id, resident_id, choices, key)
             fresh = _poll_row(poll_id, fresh=True)
             generation = fresh[1] if fresh else 0
-            result = _run_vote(poll_id, resident_id, choice_text, key, generation, meeting_id)
+            result = _run_vote(poll_id, resident_id, choice_text, key, generation, meeting_id,
+                               audit)
             if result[0] == "stale":
                 return _vote_via_db(poll_id, resident_id, choices, key)
     except redis.RedisError:
@@ -443,7 +450,8 @@ def cast_vote(poll_id: int, resident_id: int, choices: list[int],
                                                                         resident_id):
         # Checked in while the poll's Redis state was being rebuilt: repair and retry once.
         _allow_in_redis([poll_id], resident_id)
-        result = _run_vote(poll_id, resident_id, choice_text, key, generation, meeting_id)
+        result = _run_vote(poll_id, resident_id, choice_text, key, generation, meeting_id,
+                               audit)
     return _answer(result, poll_id, resident_id, key, max_choices)
 
 
@@ -496,13 +504,14 @@ def ballot_uid(poll_id: int, resident_id: int, key: str) -> str:
 
 
 def _run_vote(poll_id: int, resident_id: int, choice_text: str, key: str, generation: int,
-              meeting_id: int) -> list[str]:
+              meeting_id: int, audit: str | None = None) -> list[str]:
     client = get_redis()
     uid = ballot_uid(poll_id, resident_id, key)
-    return list(script(client, "vote")(
-        keys=keys.poll_keys(poll_id),
-        args=[resident_id, key, choice_text, uid, _now_ms(), generation,
-              keys.events_channel(meeting_id), keys.POLL_TTL_SECONDS]))
+    args = [resident_id, key, choice_text, uid, _now_ms(), generation,
+            keys.events_channel(meeting_id), keys.POLL_TTL_SECONDS]
+    if audit is not None:
+        args.append(audit)
+    return list(script(client, "vote")(keys=keys.poll_keys(poll_id), args=args))
 
 
 def _answer(result: list[str], poll_id: int, resident_id: int, key: str,

@@ -11,6 +11,8 @@ from server.audit import keys, services
 from server.audit.capture import openapi_path, summarize
 from server.audit.models import AuditEvent, AuditLogIsAppendOnly
 from server.extensions import db
+from server.meetings import keys as meeting_keys
+from server.meetings import persister
 from server.people.services import issue_api_token
 from tests.conftest import free_port
 from tests.dispatch.factories import make_opinion
@@ -172,12 +174,15 @@ def test_resident_vote_goes_through_the_stream_and_appears_after_the_drain(clien
     vote = client.post(f"/api/v1/polls/{poll.id}/votes",
                        json={"choices": [yes], "idempotency_key": "k-1"}, headers=bearer(token))
     assert vote.status_code == 200
-    # Nothing written to the table by the requests themselves: both wait on the stream.
+    # Nothing written to the table by the requests themselves: the check-in waits on the
+    # audit stream, the accepted vote's record rides on its ballot in the poll's stream.
     assert _rows() == []
-    assert redis.xlen(keys.stream()) == 2
-    assert services.drain() == 2
+    assert redis.xlen(keys.stream()) == 1
+    assert services.drain() == 1
     assert redis.xlen(keys.stream()) == 0
-    checkin_row, vote_row = _rows()
+    assert persister.drain_poll(poll.id) == 1  # the persister: the ballot and its audit row
+    [checkin_row] = _rows(path_template="/api/v1/m/{code}/checkin")
+    [vote_row] = _rows(path_template="/api/v1/polls/{poll_id}/votes")
     assert (vote_row.actor_kind, vote_row.resident_id, vote_row.user_id) == (
         "resident", resident.id, None)
     assert (vote_row.method, vote_row.path_template, vote_row.status) == (
@@ -186,8 +191,54 @@ def test_resident_vote_goes_through_the_stream_and_appears_after_the_drain(clien
     assert vote_row.summary["idempotency_key"] == "[已隐去]"
     assert checkin_row.path_template == "/api/v1/m/{code}/checkin"
     assert checkin_row.summary == {"presence": "[已隐去]"}
+    assert vote_row.ip == "127.0.0.1" and vote_row.outcome == "ok"
+    assert vote_row.endpoint == "meetings.vote" and vote_row.summary["choices"] == [yes]
     # A second drain finds nothing.
     assert services.drain() == 0
+    assert persister.drain_poll(poll.id) == 0 and len(_rows()) == 2
+
+
+def test_a_vote_row_from_the_ballot_stream_matches_the_hook_row_of_its_replay(client, redis):
+    d = make_district()
+    mod = make_moderator()
+    meeting = make_meeting(d.site_a)
+    poll = make_poll(mod, meeting, kind="multiple", max_choices=2,
+                     options=["东路", "西路", "南路"])
+    first, second = poll.options[0].id, poll.options[2].id
+    resident, token = make_resident()
+    client.post(f"/api/v1/m/{meeting.code}/checkin", json={"presence": presence(meeting)},
+                headers=bearer(token))
+    services.drain()
+    headers = {**bearer(token), "User-Agent": "WeChat|微信 8.0"}
+    body = {"choices": [second, first], "idempotency_key": "k|1"}
+    vote = client.post(f"/api/v1/polls/{poll.id}/votes", json=body, headers=headers)
+    assert vote.status_code == 200 and not vote.get_json()["replay"]
+    # The retry is answered from the script's memory: no new ballot, so the hook records it.
+    replay = client.post(f"/api/v1/polls/{poll.id}/votes", json=body, headers=headers)
+    assert replay.status_code == 200 and replay.get_json()["replay"]
+    # A refused vote (another resident, not checked in) keeps the hook's record too.
+    _, stranger = make_resident()
+    refused = client.post(f"/api/v1/polls/{poll.id}/votes", json=body,
+                          headers=bearer(stranger))
+    assert refused.status_code >= 400
+    assert redis.xlen(keys.stream()) == 2
+    assert services.drain() == 2
+    assert persister.drain_poll(poll.id) == 1
+    # A drain that died before moving its cursor reads the entry again: no second row.
+    redis.delete(meeting_keys.poll_cursor(poll.id))
+    persister.drain_poll(poll.id)
+    rows = _rows(path_template="/api/v1/polls/{poll_id}/votes")
+    assert len(rows) == 3
+    [from_ballot] = [r for r in rows if r.stream_id.startswith("v")]
+    [from_hook] = [r for r in rows if r.status == 200 and r is not from_ballot]
+    columns = [c for c in AuditEvent.__table__.columns.keys()
+               if c not in ("id", "at", "duration_ms", "stream_id")]
+    assert {c: getattr(from_ballot, c) for c in columns} == {
+        c: getattr(from_hook, c) for c in columns}
+    assert from_ballot.summary == {"choices": [second, first], "idempotency_key": "[已隐去]"}
+    assert from_ballot.user_agent == "WeChat|微信 8.0" and from_ballot.resident_id == resident.id
+    [denied] = [r for r in rows if r.status >= 400]
+    assert denied.outcome in ("error", "denied")
 
 
 def test_drain_skips_entries_already_in_the_table(client, redis):

@@ -1,6 +1,8 @@
 -- Accept one ballot atomically.
 -- KEYS: meta, eligible, voted, tally, stream, idem
 -- ARGV: resident, idem_key, choices ("3,5"), ballot_uid, now_ms, expected_gen, channel, ttl
+--       [, audit: "order|k|user agent\nip\n" — what the request's audit row needs beyond the
+--       ballot; given, the entry is written as field "w" and the persister writes that row]
 local resident, idem, choices, uid = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local idem_field = resident .. ':' .. idem
 local first = redis.call('HGET', KEYS[6], idem_field)
@@ -31,8 +33,15 @@ local ballots = redis.call('HINCRBY', KEYS[4], 'ballots', 1)
 local v = redis.call('HINCRBY', KEYS[1], 'v', 1)
 -- One field per entry ("uid|resident|choices|ms|key", the key last: it may hold '|'): the
 -- persister parses every entry in Python, and fewer strings per entry make that cheaper.
-redis.call('XADD', KEYS[5], '*', 'v', uid .. '|' .. resident .. '|' .. choices .. '|' .. ARGV[5]
-           .. '|' .. idem)
+-- With audit facts ("w"): "uid|resident|choices|ms|order|k|user agent\nip\nkey" (a header
+-- value holds no newline; the key, last, may hold anything).
+if ARGV[9] then
+  redis.call('XADD', KEYS[5], '*', 'w', uid .. '|' .. resident .. '|' .. choices .. '|'
+             .. ARGV[5] .. '|' .. ARGV[9] .. idem)
+else
+  redis.call('XADD', KEYS[5], '*', 'v', uid .. '|' .. resident .. '|' .. choices .. '|'
+             .. ARGV[5] .. '|' .. idem)
+end
 local answer = uid .. '|' .. ARGV[5]
 redis.call('HSET', KEYS[6], idem_field, answer)
 local ttl = tonumber(ARGV[8])
