@@ -13,6 +13,8 @@ import time
 from pathlib import Path
 
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 
 class EmbeddedRedisError(RuntimeError):
@@ -110,14 +112,20 @@ class EmbeddedRedis:
             self.process.kill()
             raise EmbeddedRedisError("内置 Redis 启动超时")
 
-    def stop(self) -> None:
-        """Stop the server if this object started it, letting it flush the append-only file."""
+    def stop(self, save: bool = True) -> None:
+        """Stop the server if this object started it, letting it flush the append-only file.
+
+        `save=False` skips the snapshot (the AOF is flushed either way): for throwaway data.
+        """
         proc, self.process = self.process, None
         if proc is None or proc.poll() is not None:
             return
         try:
-            client = redis.Redis(unix_socket_path=str(self.socket), socket_timeout=5)
-            client.shutdown(nosave=False)
+            # No retries: SHUTDOWN closes the connection, and redis-py's default retry policy
+            # would reconnect to a dying server with backoff (seconds per stop).
+            client = redis.Redis(unix_socket_path=str(self.socket), socket_timeout=5,
+                                 retry=Retry(NoBackoff(), 0))
+            client.shutdown(nosave=not save, save=save)
         except redis.RedisError:
             # SHUTDOWN closes the connection on success; redis-py reports that as an error.
             pass
