@@ -349,24 +349,30 @@ def _participants(path: str, period: Period,
     by_child: dict[int, list[int]] = defaultdict(list)
     for unit_id, child_id in owner.items():
         by_child[child_id].append(unit_id)
-    # The union is a CTE read twice: once for the total (child -1), once per child.
     total_q = select(literal(-1).label("child"), func.count(func.distinct(p.c.rid)))
     if not by_child:
         return int(db.session.execute(total_q).one()[1] or 0), {}
     if _dialect() == "postgresql":
         # A hash join with an inline (unit, child) table: a CASE of IN lists was evaluated
-        # for every participant row and dominated the query at a million reports.
+        # for every participant row and dominated the query at a million reports. GROUPING
+        # SETS count the total and each child in one pass over the union (a CTE read twice
+        # was written out and read back twice); the total's row is the one grouped away.
         owner_rows = values(column("uid", Integer), column("child", Integer),
                             name="owner").data(sorted(owner.items()))
-        per_q = (select(owner_rows.c.child, func.count(func.distinct(p.c.rid)))
-                 .join(owner_rows, owner_rows.c.uid == p.c.uid)
-                 .group_by(owner_rows.c.child))
-    else:
-        child = case(*[(p.c.uid.in_(ids), literal(cid)) for cid, ids in by_child.items()],
-                     else_=literal(None)).label("child")
-        inner = select(child, p.c.rid).subquery("pc")
-        per_q = (select(inner.c.child, func.count(func.distinct(inner.c.rid)))
-                 .where(inner.c.child.is_not(None)).group_by(inner.c.child))
+        child_col = case((func.grouping(owner_rows.c.child) == 1, literal(-1)),
+                         else_=owner_rows.c.child)
+        stmt = (select(child_col, func.count(func.distinct(p.c.rid)))
+                .select_from(p.outerjoin(owner_rows, owner_rows.c.uid == p.c.uid))
+                .group_by(func.grouping_sets(tuple_(owner_rows.c.child), tuple_())))
+        # Units owned by no child (the root itself) form a NULL group: in the total only.
+        counts = {int(cid): int(n) for cid, n in db.session.execute(stmt) if cid is not None}
+        return counts.pop(-1, 0), counts
+    # Elsewhere the union is a CTE read twice: once for the total (child -1), once per child.
+    child = case(*[(p.c.uid.in_(ids), literal(cid)) for cid, ids in by_child.items()],
+                 else_=literal(None)).label("child")
+    inner = select(child, p.c.rid).subquery("pc")
+    per_q = (select(inner.c.child, func.count(func.distinct(inner.c.rid)))
+             .where(inner.c.child.is_not(None)).group_by(inner.c.child))
     rows = db.session.execute(union_all(total_q, per_q)).all()
     counts = {int(cid): int(n) for cid, n in rows}
     return counts.pop(-1, 0), counts
