@@ -24,9 +24,16 @@ def upgrade():
     op.drop_index('ix_dispatch_cases_received_at', table_name='dispatch_cases')
     op.create_index('ix_dispatch_cases_received_at', 'dispatch_cases', ['received_at'],
                     unique=False, postgresql_include=['opinion_id', 'answer_due_at'])
+    op.drop_index('ix_opinions_unit_id_created_at', table_name='opinions')
+    op.create_index('ix_opinions_unit_id_created_at', 'opinions', ['unit_id', 'created_at'],
+                    unique=False,
+                    postgresql_include=[c for c in FIGURE_COLUMNS if c != 'unit_id'])
 
 
 def downgrade():
+    op.drop_index('ix_opinions_unit_id_created_at', table_name='opinions')
+    op.create_index('ix_opinions_unit_id_created_at', 'opinions', ['unit_id', 'created_at'],
+                    unique=False)
     op.drop_index('ix_dispatch_cases_received_at', table_name='dispatch_cases')
     op.create_index('ix_dispatch_cases_received_at', 'dispatch_cases', ['received_at'],
                     unique=False)

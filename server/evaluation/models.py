@@ -20,8 +20,12 @@ from server.extensions import db
 from server.intake.models import Opinion, OpinionEvent
 
 # Declared here (not in intake) because only evaluation's queries need it.
+# With the figure columns included (0014), a village's figures are index-only too, and the
+# participation query finds a subtree's opinion ids without reading opinions.
+FIGURE_COLUMNS = ("id", "category_id", "state", "moderation", "rating", "answered_at",
+                  "resident_id")
 OPINIONS_UNIT_CREATED = Index("ix_opinions_unit_id_created_at", Opinion.unit_id,
-                              Opinion.created_at)
+                              Opinion.created_at, postgresql_include=list(FIGURE_COLUMNS))
 # The participation query looks up who rated ('rate' events) by time; with the resident and
 # the opinion in the index it never reads the events themselves (0013).
 OPINION_EVENTS_ACTION_AT = Index("ix_opinion_events_action_at", OpinionEvent.action,
@@ -37,8 +41,7 @@ CASES_RECEIVED_AT = Index("ix_dispatch_cases_received_at", Case.received_at,
 # visiting every row of the month in the table (0014). SQLite ignores INCLUDE.
 OPINIONS_CREATED_FIGURES = Index(
     "ix_opinions_created_at_figures", Opinion.created_at,
-    postgresql_include=["id", "unit_id", "category_id", "state", "moderation", "rating",
-                        "answered_at", "resident_id"])
+    postgresql_include=["unit_id", *FIGURE_COLUMNS])
 # Whose unit a rated opinion is, without reading the opinion (participation, 0014).
 OPINIONS_ID_UNIT = Index("ix_opinions_id_unit_id", Opinion.id,
                          postgresql_include=["unit_id"])

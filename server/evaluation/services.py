@@ -315,28 +315,36 @@ def _participant_rows(path: str, period: Period) -> Select[Any]:
     # A literal id list (a few hundred at most) lets the planner pick the per-unit indexes;
     # with a subquery it guessed badly and scanned every opinion for one village.
     subtree = list(db.session.scalars(_subtree_ids(path)))
+    whole_tree = not _in_subtree(Opinion.unit_id, path)
+
+    def within(unit_column: Any) -> tuple[ColumnElement[bool], ...]:
+        # The whole district needs no unit condition: tested on every row (a list of a few
+        # hundred ids), it cost more than reading the rows, and it steered the reports to
+        # the per-unit index (a range per unit) instead of one range of the time index.
+        return () if whole_tree else (unit_column.in_(subtree),)
+
     reported = select(Opinion.resident_id.label("rid"), Opinion.unit_id.label("uid")).where(
-        Opinion.resident_id.is_not(None), Opinion.unit_id.in_(subtree),
+        Opinion.resident_id.is_not(None), *within(Opinion.unit_id),
         Opinion.state != "voided", Opinion.moderation != "refused",
         Opinion.created_at >= lo, Opinion.created_at < hi)
     rated = (select(OpinionEvent.actor_resident_id.label("rid"), Opinion.unit_id.label("uid"))
              .join(Opinion, Opinion.id == OpinionEvent.opinion_id)
              .where(OpinionEvent.action == "rate", OpinionEvent.actor_resident_id.is_not(None),
-                    Opinion.unit_id.in_(subtree), OpinionEvent.at >= lo, OpinionEvent.at < hi))
+                    *within(Opinion.unit_id), OpinionEvent.at >= lo, OpinionEvent.at < hi))
     voted = (select(Ballot.resident_id.label("rid"), Site.unit_id.label("uid"))
              .join(Poll, Poll.id == Ballot.poll_id).join(Meeting, Meeting.id == Poll.meeting_id)
              .join(Site, Site.id == Meeting.site_id)
-             .where(Site.unit_id.in_(subtree), Ballot.cast_at >= lo, Ballot.cast_at < hi))
+             .where(*within(Site.unit_id), Ballot.cast_at >= lo, Ballot.cast_at < hi))
     checked_in = (select(Attendance.resident_id.label("rid"), Site.unit_id.label("uid"))
                   .join(Meeting, Meeting.id == Attendance.meeting_id)
                   .join(Site, Site.id == Meeting.site_id)
-                  .where(Site.unit_id.in_(subtree), Attendance.checked_in_at >= lo,
+                  .where(*within(Site.unit_id), Attendance.checked_in_at >= lo,
                          Attendance.checked_in_at < hi))
     from server.evaluation.models import OutcomeRating
 
     rated_outcome = select(OutcomeRating.resident_id.label("rid"),
                            OutcomeRating.unit_id.label("uid")).where(
-        OutcomeRating.unit_id.in_(subtree), OutcomeRating.rated_at >= lo,
+        *within(OutcomeRating.unit_id), OutcomeRating.rated_at >= lo,
         OutcomeRating.rated_at < hi)
     return union_all(reported, rated, voted, checked_in,  # type: ignore[return-value]
                      rated_outcome).cte("p")
