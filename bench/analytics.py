@@ -200,16 +200,27 @@ def _existing(db: Any) -> dict[str, Any]:
 
 
 def _sync_indexes(db: Any) -> None:
-    """Create indexes the models declare but a kept schema lacks (create_all skips them)."""
+    """Create indexes the models declare but a kept schema lacks (create_all skips them).
+
+    An index of the same name with another number of columns (one that gained INCLUDE
+    columns since) is rebuilt.
+    """
     from sqlalchemy import text
 
     created = []
     for table in db.metadata.sorted_tables:
         for index in table.indexes:
-            if not db.session.execute(text("SELECT to_regclass(:n)"),
-                                      {"n": index.name}).scalar():
-                index.create(db.engine)
-                created.append(index.name)
+            wanted = (len(index.expressions)
+                      + len(index.dialect_options["postgresql"]["include"] or ()))
+            have = db.session.execute(text(
+                "SELECT indnatts FROM pg_index WHERE indexrelid = to_regclass(:n)"),
+                {"n": index.name}).scalar()
+            if have == wanted:
+                continue
+            if have is not None:
+                index.drop(db.engine)
+            index.create(db.engine)
+            created.append(index.name)
     db.session.rollback()
     if created:
         with db.engine.connect() as conn:
