@@ -249,13 +249,12 @@ def counted_condition(period: Period) -> ColumnElement[bool]:
                 o.moderation != "refused")
 
 
-def _case_groups(path: str, period: Period, now: datetime, *, with_days: bool = False
-                 ) -> tuple[list[Any], list[Any] | None]:
+def _case_groups(path: str, period: Period, now: datetime) -> list[Any]:
     """Return one aggregated row per (unit_id, category_id) of the subtree's opinions.
 
-    With `with_days` on PostgreSQL, the same scan also returns the per-day rows of the trend
-    (GROUPING SETS): one pass over the period's opinions instead of two. Elsewhere the
-    second list is None and the caller runs _daily.
+    The trend's per-day rows are a second query (_daily): both read the period's opinions
+    from an index alone on PostgreSQL (0014), and two plain groupings cost less than one
+    GROUPING SETS pass, which sorted the month's rows by day.
     """
     from server.dispatch.models import Case
 
@@ -293,18 +292,7 @@ def _case_groups(path: str, period: Period, now: datetime, *, with_days: bool = 
                               Case.received_at < hi + timedelta(days=1)))
         .where(*_in_subtree(o.unit_id, path), counted_condition(period))
     )
-    if not (with_days and _dialect() == "postgresql"):
-        return list(db.session.execute(stmt.group_by(o.unit_id, o.category_id)).all()), None
-    day = _local_day(o.created_at)
-    stmt = stmt.add_columns(day.label("local_day"), func.grouping(day).label("not_daily"))
-    stmt = stmt.group_by(func.grouping_sets(tuple_(o.unit_id, o.category_id), tuple_(day)))
-    groups, daily = [], []
-    for row in db.session.execute(stmt):
-        if row.not_daily:
-            groups.append(row)
-        else:
-            daily.append((row.local_day, row.collected, row.resolved))
-    return groups, daily
+    return list(db.session.execute(stmt.group_by(o.unit_id, o.category_id)).all())
 
 
 def _participant_rows(path: str, period: Period) -> Select[Any]:
@@ -315,28 +303,36 @@ def _participant_rows(path: str, period: Period) -> Select[Any]:
     # A literal id list (a few hundred at most) lets the planner pick the per-unit indexes;
     # with a subquery it guessed badly and scanned every opinion for one village.
     subtree = list(db.session.scalars(_subtree_ids(path)))
+    whole_tree = not _in_subtree(Opinion.unit_id, path)
+
+    def within(unit_column: Any) -> tuple[ColumnElement[bool], ...]:
+        # The whole district needs no unit condition: tested on every row (a list of a few
+        # hundred ids), it cost more than reading the rows, and it steered the reports to
+        # the per-unit index (a range per unit) instead of one range of the time index.
+        return () if whole_tree else (unit_column.in_(subtree),)
+
     reported = select(Opinion.resident_id.label("rid"), Opinion.unit_id.label("uid")).where(
-        Opinion.resident_id.is_not(None), Opinion.unit_id.in_(subtree),
+        Opinion.resident_id.is_not(None), *within(Opinion.unit_id),
         Opinion.state != "voided", Opinion.moderation != "refused",
         Opinion.created_at >= lo, Opinion.created_at < hi)
     rated = (select(OpinionEvent.actor_resident_id.label("rid"), Opinion.unit_id.label("uid"))
              .join(Opinion, Opinion.id == OpinionEvent.opinion_id)
              .where(OpinionEvent.action == "rate", OpinionEvent.actor_resident_id.is_not(None),
-                    Opinion.unit_id.in_(subtree), OpinionEvent.at >= lo, OpinionEvent.at < hi))
+                    *within(Opinion.unit_id), OpinionEvent.at >= lo, OpinionEvent.at < hi))
     voted = (select(Ballot.resident_id.label("rid"), Site.unit_id.label("uid"))
              .join(Poll, Poll.id == Ballot.poll_id).join(Meeting, Meeting.id == Poll.meeting_id)
              .join(Site, Site.id == Meeting.site_id)
-             .where(Site.unit_id.in_(subtree), Ballot.cast_at >= lo, Ballot.cast_at < hi))
+             .where(*within(Site.unit_id), Ballot.cast_at >= lo, Ballot.cast_at < hi))
     checked_in = (select(Attendance.resident_id.label("rid"), Site.unit_id.label("uid"))
                   .join(Meeting, Meeting.id == Attendance.meeting_id)
                   .join(Site, Site.id == Meeting.site_id)
-                  .where(Site.unit_id.in_(subtree), Attendance.checked_in_at >= lo,
+                  .where(*within(Site.unit_id), Attendance.checked_in_at >= lo,
                          Attendance.checked_in_at < hi))
     from server.evaluation.models import OutcomeRating
 
     rated_outcome = select(OutcomeRating.resident_id.label("rid"),
                            OutcomeRating.unit_id.label("uid")).where(
-        OutcomeRating.unit_id.in_(subtree), OutcomeRating.rated_at >= lo,
+        *within(OutcomeRating.unit_id), OutcomeRating.rated_at >= lo,
         OutcomeRating.rated_at < hi)
     return union_all(reported, rated, voted, checked_in,  # type: ignore[return-value]
                      rated_outcome).cte("p")
@@ -349,24 +345,30 @@ def _participants(path: str, period: Period,
     by_child: dict[int, list[int]] = defaultdict(list)
     for unit_id, child_id in owner.items():
         by_child[child_id].append(unit_id)
-    # The union is a CTE read twice: once for the total (child -1), once per child.
     total_q = select(literal(-1).label("child"), func.count(func.distinct(p.c.rid)))
     if not by_child:
         return int(db.session.execute(total_q).one()[1] or 0), {}
     if _dialect() == "postgresql":
         # A hash join with an inline (unit, child) table: a CASE of IN lists was evaluated
-        # for every participant row and dominated the query at a million reports.
+        # for every participant row and dominated the query at a million reports. GROUPING
+        # SETS count the total and each child in one pass over the union (a CTE read twice
+        # was written out and read back twice); the total's row is the one grouped away.
         owner_rows = values(column("uid", Integer), column("child", Integer),
                             name="owner").data(sorted(owner.items()))
-        per_q = (select(owner_rows.c.child, func.count(func.distinct(p.c.rid)))
-                 .join(owner_rows, owner_rows.c.uid == p.c.uid)
-                 .group_by(owner_rows.c.child))
-    else:
-        child = case(*[(p.c.uid.in_(ids), literal(cid)) for cid, ids in by_child.items()],
-                     else_=literal(None)).label("child")
-        inner = select(child, p.c.rid).subquery("pc")
-        per_q = (select(inner.c.child, func.count(func.distinct(inner.c.rid)))
-                 .where(inner.c.child.is_not(None)).group_by(inner.c.child))
+        child_col = case((func.grouping(owner_rows.c.child) == 1, literal(-1)),
+                         else_=owner_rows.c.child)
+        stmt = (select(child_col, func.count(func.distinct(p.c.rid)))
+                .select_from(p.outerjoin(owner_rows, owner_rows.c.uid == p.c.uid))
+                .group_by(func.grouping_sets(tuple_(owner_rows.c.child), tuple_())))
+        # Units owned by no child (the root itself) form a NULL group: in the total only.
+        counts = {int(cid): int(n) for cid, n in db.session.execute(stmt) if cid is not None}
+        return counts.pop(-1, 0), counts
+    # Elsewhere the union is a CTE read twice: once for the total (child -1), once per child.
+    child = case(*[(p.c.uid.in_(ids), literal(cid)) for cid, ids in by_child.items()],
+                 else_=literal(None)).label("child")
+    inner = select(child, p.c.rid).subquery("pc")
+    per_q = (select(inner.c.child, func.count(func.distinct(inner.c.rid)))
+             .where(inner.c.child.is_not(None)).group_by(inner.c.child))
     rows = db.session.execute(union_all(total_q, per_q)).all()
     counts = {int(cid): int(n) for cid, n in rows}
     return counts.pop(-1, 0), counts
@@ -655,7 +657,7 @@ def _dashboard(unit_id: int, period: Period, *, visitors: int | None = None,
     owner = _owner_map(nodes, root)
     children = [n for n in nodes if n.parent_id == root.id]
 
-    groups, daily = _case_groups(unit.path, period, now, with_days=details)
+    groups = _case_groups(unit.path, period, now)
     total = _empty_sums()
     per_child: dict[int, dict[str, float]] = {c.id: _empty_sums() for c in children}
     heat: dict[tuple[int, int | None], int] = defaultdict(int)
@@ -713,8 +715,7 @@ def _dashboard(unit_id: int, period: Period, *, visitors: int | None = None,
     )
     result["breadcrumbs"] = _breadcrumbs(unit)
     result["heat"] = _heat_table(children, heat, by_category)
-    result["trend"] = _weekly(daily if daily is not None else _daily(unit.path, period),
-                              period)
+    result["trend"] = _weekly(_daily(unit.path, period), period)
     return result
 
 
