@@ -14,6 +14,7 @@ import threading
 import time
 import uuid
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -220,21 +221,7 @@ def _app_kill_scenario(app3: Any, own: EmbeddedRedis, config: dict[str, Any],
         staff = {"Authorization": f"Bearer {staff_token}"}
         assert requests.post(f"{base}/api/v1/polls/{poll_id}/open", headers=staff,
                              timeout=10).status_code == 200
-        local = threading.local()
-
-        def send(rid: int, token: str, choice: int, key: str) -> tuple[int, Any]:
-            if not hasattr(local, "s"):
-                local.s = requests.Session()
-            try:
-                r = local.s.post(f"{base}/api/v1/polls/{poll_id}/votes",
-                                 json={"choices": [choice], "idempotency_key": key},
-                                 headers={"Authorization": f"Bearer {token}"}, timeout=5)
-                return r.status_code, r.json()
-            except requests.RequestException:
-                local.s = requests.Session()
-                return 0, None
-
-        voters = Voters(send, tokens, options)
+        voters = Voters(_http_sender(base, poll_id), tokens, options)
         workers = voters.run(threads=6, pace=0.01)
         while voters.accepted_count() < voters_n // 2:
             time.sleep(0.01)
@@ -298,21 +285,7 @@ def _persister_kill_scenario(app4: Any, own: EmbeddedRedis, config: dict[str, An
         while client.get(keys.persister_heartbeat()) != str(persist.pid):
             assert time.monotonic() < deadline, "the persister never announced itself"
             time.sleep(0.05)
-        local = threading.local()
-
-        def send(rid: int, token: str, choice: int, key: str) -> tuple[int, Any]:
-            if not hasattr(local, "s"):
-                local.s = requests.Session()
-            try:
-                r = local.s.post(f"{base}/api/v1/polls/{poll_id}/votes",
-                                 json={"choices": [choice], "idempotency_key": key},
-                                 headers={"Authorization": f"Bearer {token}"}, timeout=5)
-                return r.status_code, r.json()
-            except requests.RequestException:
-                local.s = requests.Session()
-                return 0, None
-
-        voters = Voters(send, tokens, options)
+        voters = Voters(_http_sender(base, poll_id), tokens, options)
         workers = voters.run(threads=6, pace=0.01)
         while voters.accepted_count() < voters_n // 2:
             time.sleep(0.01)
@@ -341,3 +314,22 @@ def _persister_kill_scenario(app4: Any, own: EmbeddedRedis, config: dict[str, An
         with app4.app_context():
             db.engine.dispose()
         own.stop()
+
+
+def _http_sender(base: str, poll_id: int) -> Callable[[int, str, int, str], tuple[int, Any]]:
+    """Return a vote sender over HTTP (one session per thread; a network error answers 0)."""
+    local = threading.local()
+
+    def send(rid: int, token: str, choice: int, key: str) -> tuple[int, Any]:
+        if not hasattr(local, "s"):
+            local.s = requests.Session()
+        try:
+            r = local.s.post(f"{base}/api/v1/polls/{poll_id}/votes",
+                             json={"choices": [choice], "idempotency_key": key},
+                             headers={"Authorization": f"Bearer {token}"}, timeout=5)
+            return r.status_code, r.json()
+        except requests.RequestException:
+            local.s = requests.Session()
+            return 0, None
+
+    return send
