@@ -7,14 +7,16 @@ generator is pure Python (gevent greenlets, one keep-alive HTTP/1.1 connection e
 
 Apps, each under gunicorn with gevent workers (-w 2), on this machine, one after another:
   real   the application (server:create_app) as `flask serve` runs it: production settings
-         (rate limiter on, audit hook on), plus the `flask meetings persist` process that
-         copies ballots, and the audit rows of accepted votes, from Redis into the database —
-         resident token, poll row, Lua script, answer
-  noaudit  the same without the audit hook (bench/votes_noaudit_app.py): the audit's price
+         (rate limiter on, audit on, the vote fast path in front of Flask), plus the
+         `flask meetings persist` process that copies ballots, and the audit rows of
+         accepted votes, from Redis into the database — resident token, poll row, Lua
+         script, answer
+  nofast the same with the vote fast path off (bench/votes_nofast_app.py): every vote
+         through Flask's request cycle (routing, identity, CSRF and audit hooks, the view)
   bare   a Flask endpoint that only runs the same Lua script (bench/votes_bare_app.py)
   naive  insert a row, count the rows, in SQLite (bench/votes_naive_app.py)
 Each run sends a fixed number of votes at 50 and at 500 concurrent voters and reads every
-answer (drain-style); bare, real and noaudit take turns in rounds (3 in the full run, 1 with
+answer (drain-style); bare, real and nofast take turns in rounds (3 in the full run, 1 with
 --quick; naive runs one round), each round on a fresh poll. Stored counts are compared with
 2xx answers: lost = 2xx answers missing from the stored result, double = stored votes beyond
 the distinct accepted voters.
@@ -399,7 +401,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="fewer votes (under 30 s)")
     parser.add_argument("--rounds", type=int, default=None,
                         help="interleaved rounds per app and concurrency (default 1 quick, "
-                             "3 full): bare, real and noaudit take turns, so a load change on "
+                             "3 full): bare, real and nofast take turns, so a load change on "
                              "a shared machine hits them alike")
     args = parser.parse_args()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -442,8 +444,8 @@ def main() -> None:
         data["db_path"] = str(tmp / "app.db")
         client = redis_accessor.client(app)
         phase("set up", clock)
-        ports = {name: free_port() for name in ("real", "noaudit", "bare", "naive")}
-        specs = {"real": "server:create_app()", "noaudit": "bench.votes_noaudit_app:create()",
+        ports = {name: free_port() for name in ("real", "nofast", "bare", "naive")}
+        specs = {"real": "server:create_app()", "nofast": "bench.votes_nofast_app:create()",
                  "bare": "bench.votes_bare_app:create()",
                  "naive": "bench.votes_naive_app:create()"}
         servers = {name: gunicorn(specs[name], env, ports[name]) for name in specs}
@@ -459,12 +461,12 @@ def main() -> None:
         phase("warm naive", clock)
         run_real(ports["real"], data, 1, 100, warm)
         phase("warm real", clock)
-        load(ports["noaudit"], [("/api/v1/polls/0/votes", b"{}", "")] * warm, 100)
+        load(ports["nofast"], [("/api/v1/polls/0/votes", b"{}", "")] * warm, 100)
         phase("warm", clock)
         for index, conc in enumerate((50, 500)):
-            parts: dict[str, list[dict[str, Any]]] = {"bare": [], "real": [], "noaudit": []}
+            parts: dict[str, list[dict[str, Any]]] = {"bare": [], "real": [], "nofast": []}
             for r in range(rounds):
-                order = ["bare", "real", "noaudit"]
+                order = ["bare", "real", "nofast"]
                 for name in order[r % 3:] + order[:r % 3]:
                     if name == "bare":
                         parts[name].append(run_bare(ports["bare"], client,
@@ -478,7 +480,7 @@ def main() -> None:
             results[f"naive_{conc}"] = merge([run_naive(ports["naive"], env["NAIVE_DB"], conc,
                                                         per_round, index * votes)])
             phase(f"runs at {conc}", clock)
-        stop(servers["bare"], servers["naive"], servers["noaudit"])
+        stop(servers["bare"], servers["naive"], servers["nofast"])
         results["sse"] = sse_latency(ports["real"], data, 0, listeners, sse_votes)
         phase("event streams", clock)
     finally:
@@ -490,15 +492,15 @@ def main() -> None:
 
     print(f"{'run':<10} {'votes/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'2xx':>6} {'failed':>6}"
           f" {'stored':>6} {'lost':>5} {'double':>6}")
-    for name in ("bare_50", "real_50", "noaudit_50", "naive_50", "bare_500", "real_500",
-                 "noaudit_500", "naive_500"):
+    for name in ("bare_50", "real_50", "nofast_50", "naive_50", "bare_500", "real_500",
+                 "nofast_500", "naive_500"):
         r = results[name]
         print(f"{name:<10} {r['votes_per_s']:>9} {r['p50_ms']:>8} {r['p99_ms']:>8} {r['ok']:>6}"
               f" {r['failed']:>6} {r['stored']:>6} {r['lost']:>5} {r['double']:>6}")
     ratios = {f"real_vs_bare_{c}": round(results[f"real_{c}"]["votes_per_s"]
                                          / results[f"bare_{c}"]["votes_per_s"], 3)
               for c in (50, 500)}
-    ratios.update({f"noaudit_vs_bare_{c}": round(results[f"noaudit_{c}"]["votes_per_s"]
+    ratios.update({f"nofast_vs_bare_{c}": round(results[f"nofast_{c}"]["votes_per_s"]
                                               / results[f"bare_{c}"]["votes_per_s"], 3)
                    for c in (50, 500)})
     ratios.update({f"real_vs_naive_{c}": round(results[f"real_{c}"]["votes_per_s"]
@@ -515,7 +517,7 @@ def main() -> None:
         **{name: {k: v for k, v in r.items() if k != "check_error"}
            for name, r in results.items()},
         "real_check_errors": [results[f"{n}_{c}"].get("check_error")
-                              for n in ("real", "noaudit") for c in (50, 500)],
+                              for n in ("real", "nofast") for c in (50, 500)],
         **ratios,
         "lost_total": sum(results[n]["lost"] for n in results if n != "sse"),
         "double_total": sum(results[n]["double"] for n in results if n != "sse"),

@@ -76,6 +76,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_error_handlers(app)
 
     from server.cli import register_cli
+    from server.meetings.fastpath import install as install_vote_fast_path
+
+    install_vote_fast_path(app)
 
     register_cli(app)
     return app

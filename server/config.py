@@ -38,6 +38,8 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # How many reverse proxies in front append to X-Forwarded-For (0: believe no header).
         "AUDIT_TRUSTED_PROXIES": int(env.get("AUDIT_TRUSTED_PROXIES", "0")),
         "CJK_FONT_PATH": env.get("CJK_FONT_PATH", ""),
+        # Answer well-formed new ballots before Flask's request cycle (meetings.fastpath).
+        "VOTE_FAST_PATH": _bool(env.get("VOTE_FAST_PATH"), True),
         # Overdue warnings: blue when the working time left is at most this share of the
         # step's window; yellow when at most this many working days are left (capped at
         # half the blue threshold); the embedded default runs the sweep itself (auto|on|off).

@@ -248,15 +248,21 @@ def outcome_for(status: int) -> str:
 
 def client_ip() -> str | None:
     """Return the caller's address, believing X-Forwarded-For only behind trusted proxies."""
-    trusted = int(current_app.config.get("AUDIT_TRUSTED_PROXIES") or 0)
+    return client_ip_of(request.remote_addr, request.headers.get("X-Forwarded-For", ""),
+                        int(current_app.config.get("AUDIT_TRUSTED_PROXIES") or 0))
+
+
+def client_ip_of(remote_addr: str | None, forwarded_for: str, trusted: int) -> str | None:
+    """Return the caller's address from the socket's peer and X-Forwarded-For.
+
+    The header is believed only behind `trusted` proxies: each appends the address it saw,
+    and anything left of those is whatever the client chose to send.
+    """
     if trusted > 0:
-        hops = [h.strip() for h in request.headers.get("X-Forwarded-For", "").split(",")
-                if h.strip()]
+        hops = [h.strip() for h in forwarded_for.split(",") if h.strip()]
         if hops:
-            # Each trusted proxy appends the address it saw; anything left of those is
-            # whatever the client chose to send.
             return hops[-trusted][:45] if len(hops) >= trusted else hops[0][:45]
-    return (request.remote_addr or "")[:45] or None
+    return (remote_addr or "")[:45] or None
 
 
 def _actor() -> tuple[int | None, str | None, int | None]:

@@ -11,10 +11,11 @@ from flask_smorest import Blueprint
 from marshmallow import ValidationError as MarshmallowValidationError
 
 from qr.codes import meeting_url
-from server.audit.capture import USER_AGENT_MAX, client_ip, recorded_by_ballot_stream
+from server.audit.capture import client_ip, recorded_by_ballot_stream
 from server.errors import DomainError, ValidationFailed, translate_field_errors
 from server.extensions import limiter
 from server.meetings import services, sse
+from server.meetings.fastpath import answer_text, ballot_audit, vote_shortcut
 from server.meetings.models import Meeting
 from server.meetings.persister import ensure_background_drain
 from server.meetings.schemas import (
@@ -257,7 +258,6 @@ def _doc_only(decorator: Callable[[Any], Any]) -> Callable[[Any], Any]:
 
 
 _VOTE_SCHEMA = VoteSchema()
-_VOTE_FIELDS = frozenset(("choices", "idempotency_key"))
 
 
 def _vote_body() -> tuple[dict[str, Any], bool | None]:
@@ -269,31 +269,16 @@ def _vote_body() -> tuple[dict[str, Any], bool | None]:
     the body held an `idempotency_key` (None: not the short cut).
     """
     data = request.get_json(silent=True)
-    if type(data) is dict and data.keys() <= _VOTE_FIELDS:
-        choices = data.get("choices")
-        key = data.get("idempotency_key")
-        if (type(choices) is list and choices and all(type(c) is int for c in choices)
-                and (key is None or (type(key) is str and len(key) <= 80))):
-            return {"choices": choices, "idempotency_key": key}, "idempotency_key" in data
+    shortcut = vote_shortcut(data)
+    if shortcut is not None:
+        choices, key, key_in_body = shortcut
+        return {"choices": choices, "idempotency_key": key}, key_in_body
     if data is None and request.is_json and request.get_data():
         raise DomainError(status=400, errors={"json": ["请求内容不是有效的 JSON"]})
     try:
         return _VOTE_SCHEMA.load({} if data is None else data), None
     except MarshmallowValidationError as exc:
         raise ValidationFailed(errors=translate_field_errors(exc.messages)) from exc
-
-
-def _ballot_audit(choices: list[int], key_in_body: bool) -> str:
-    """Pack what the vote's audit row needs beyond the ballot, for the ballot stream entry.
-
-    An accepted ballot already travels to the database through the poll's stream; carrying
-    the request's address and client there lets the persister write the audit row with the
-    ballot, instead of the audit hook building and queueing one more record per vote.
-    """
-    canonical = sorted(choices)
-    order = "" if choices == canonical else ",".join(map(str, choices))
-    agent = request.headers.get("User-Agent", "")[:USER_AGENT_MAX]
-    return f"{order}|{'1' if key_in_body else '0'}|{agent}\n{client_ip() or ''}\n"
 
 
 @blp.route("/polls/<int:poll_id>/votes", methods=["POST"])
@@ -309,7 +294,8 @@ def vote(poll_id: int) -> Response:
     body, key_in_body = _vote_body()
     key = body.get("idempotency_key") or request.headers.get("Idempotency-Key")
     # Only bodies the short cut parsed: their audit summary can be rebuilt from the ballot.
-    audit = None if key_in_body is None else _ballot_audit(body["choices"], key_in_body)
+    audit = None if key_in_body is None else ballot_audit(
+        body["choices"], key_in_body, request.headers.get("User-Agent", ""), client_ip())
     answer = services.cast_vote(poll_id, services.resident_id_from_token(), body["choices"],
                                 key, audit=audit)
     if answer.via == "redis":
@@ -319,10 +305,8 @@ def vote(poll_id: int) -> Response:
             # writes this request's audit row with the ballot (see meetings.persister).
             recorded_by_ballot_stream()
     # Built by hand (same bytes as VoteAnswerSchema + jsonify): this runs once per vote.
-    text = json.dumps({"ballot_id": answer.ballot_uid, "poll_id": poll_id,
-                       "replay": answer.replay, "cast_at_ms": answer.cast_at_ms,
-                       "message": "已投票"}, ensure_ascii=False, separators=(",", ":"))
-    return Response(text + "\n", mimetype="application/json")
+    return Response(answer_text(answer.ballot_uid, poll_id, answer.replay, answer.cast_at_ms),
+                    mimetype="application/json")
 
 
 @blp.route("/m/<string:code>/proposals", methods=["POST"])

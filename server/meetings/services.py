@@ -420,7 +420,7 @@ def cast_vote(poll_id: int, resident_id: int, choices: list[int],
     if not choices:
         raise ValidationFailed("请选择后再投票", errors={"choices": ["请至少选择一项"]})
     key = (idempotency_key or uuid.uuid4().hex)[:80]
-    choice_text = ",".join(str(c) for c in sorted(set(choices)))
+    choice_text = _choice_text(choices)
     if len(set(choices)) != len(choices):
         raise ValidationFailed("选项不能重复", errors={"choices": ["选项不能重复"]})
     try:
@@ -453,6 +453,39 @@ def cast_vote(poll_id: int, resident_id: int, choices: list[int],
         result = _run_vote(poll_id, resident_id, choice_text, key, generation, meeting_id,
                                audit)
     return _answer(result, poll_id, resident_id, key, max_choices)
+
+
+def try_vote_in_redis(poll_id: int, resident_id: int, choices: list[int], key: str,
+                      audit: str | None = None) -> VoteAnswer | None:
+    """Accept a new ballot in the common case only, else return None and write nothing.
+
+    The common case: the poll is open by its cached row, the choices are distinct, and the
+    vote script answers "ok". Anything else (a retry, a refusal, a stale generation, Redis
+    unreachable) returns None for cast_vote to handle with its full rules and messages;
+    the script writes nothing unless it answers "ok", so running cast_vote after this
+    counts the ballot at most once. Used by the vote fast path (meetings.fastpath).
+    """
+    row = _poll_row(poll_id)
+    if row is None:
+        return None
+    status, generation, meeting_id, closes_at, _max_choices = row
+    if status != "open" or (closes_at is not None and closes_at <= utcnow()):
+        return None
+    if not choices or len(set(choices)) != len(choices):
+        return None
+    try:
+        result = _run_vote(poll_id, resident_id, _choice_text(choices), key[:80], generation,
+                           meeting_id, audit)
+    except redis.RedisError:
+        return None
+    if result[0] != "ok":
+        return None
+    uid, cast_ms = result[1].split("|")
+    return VoteAnswer(uid, int(cast_ms), False, "redis")
+
+
+def _choice_text(choices: list[int]) -> str:
+    return ",".join(str(c) for c in sorted(set(choices)))
 
 
 POLL_ROW_TTL = 0.5
