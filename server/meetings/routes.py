@@ -291,6 +291,8 @@ def vote(poll_id: int) -> Response:
     # second ballot, retries are idempotent), a big meeting votes from one address, and a
     # forged token costs one signature check. Authenticated by the resident bearer token
     # only, so no cookie session or CSRF check applies (see people.access).
+    # A well-formed new ballot is usually answered before Flask by meetings.fastpath with
+    # the same service; this view answers the rest (retries, refusals, other bodies).
     body, key_in_body = _vote_body()
     key = body.get("idempotency_key") or request.headers.get("Idempotency-Key")
     # Only bodies the short cut parsed: their audit summary can be rebuilt from the ballot.
