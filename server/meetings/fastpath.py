@@ -115,7 +115,7 @@ class VoteFastPath:
         if parsed is None:
             return None
         choices, key, key_in_body = parsed
-        if key is None:
+        if not key:  # as the view: an empty key in the body counts as none
             key = environ.get("HTTP_IDEMPOTENCY_KEY") or uuid.uuid4().hex
             # Should Flask take over, it must use the same ballot identity.
             environ["HTTP_IDEMPOTENCY_KEY"] = key

@@ -9,6 +9,7 @@ from flask import request_started
 from server.audit.models import AuditEvent
 from server.extensions import db
 from server.meetings import keys, persister
+from server.meetings.models import Ballot
 from tests.factories import bearer, make_district, make_resident
 from tests.meetings.factories import check_in_directly, make_meeting, make_moderator, make_poll
 
@@ -89,7 +90,7 @@ def test_a_new_ballot_is_answered_before_flask_with_the_same_bytes_and_audit(app
 
 
 def test_retries_refusals_and_odd_bodies_take_the_full_path(app, client, redis):
-    _, _, poll, [(_, token)] = _setup(1)
+    _, _, poll, [(voter, token), (other_voter, other)] = _setup(2)
     yes, no = poll.options[0].id, poll.options[1].id
     _, stranger = make_resident()
     url = f"/api/v1/polls/{poll.id}/votes"
@@ -98,6 +99,13 @@ def test_retries_refusals_and_odd_bodies_take_the_full_path(app, client, redis):
         first = client.post(url, json={"choices": [yes]},
                             headers={**bearer(token), "Idempotency-Key": "h-1"})
         assert first.status_code == 200 and seen == []
+        # An empty key in the body counts as none (no two such votes share a ballot).
+        blank = client.post(url, json={"choices": [yes], "idempotency_key": ""},
+                            headers=bearer(other))
+        assert blank.status_code == 200 and seen == []
+        blank_again = client.post(url, json={"choices": [yes], "idempotency_key": ""},
+                                  headers=bearer(other))
+        assert blank_again.status_code == 409
         retry = client.post(url, json={"choices": [no]},
                             headers={**bearer(token), "Idempotency-Key": "h-1"})
         assert retry.status_code == 200 and retry.get_json()["replay"] is True
@@ -114,12 +122,15 @@ def test_retries_refusals_and_odd_bodies_take_the_full_path(app, client, redis):
         broken = client.post(url, data=b'{"choices": [', headers={
             **bearer(token), "Content-Type": "application/json"})
         assert broken.status_code == 400 and broken.get_json()["errors"]["json"]
-        assert seen == [url] * 6
-    assert redis.hget(keys.poll_tally(poll.id), "ballots") == "1"
+        assert seen == [url] * 7
+    assert redis.hget(keys.poll_tally(poll.id), "ballots") == "2"
     # Every request has its audit row: the new ballot's from the stream, the rest the hook's.
     from server.audit import services as audit_services
 
     audit_services.drain()
-    assert persister.drain_poll(poll.id) == 1
+    assert persister.drain_poll(poll.id) == 2
     statuses = sorted(r.status for r in _audit_rows(poll.id))
-    assert statuses == [200, 200, 400, 401, 403, 409, 422]
+    assert statuses == [200, 200, 200, 400, 401, 403, 409, 409, 422]
+    # The blank key became a fresh one, as in the view, not a shared empty key.
+    keys_stored = {b.resident_id: b.idempotency_key for b in db.session.query(Ballot)}
+    assert keys_stored[voter.id] == "h-1" and len(keys_stored[other_voter.id]) == 32
