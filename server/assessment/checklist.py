@@ -182,7 +182,9 @@ def site_checklist(user: User, site_id: int) -> dict[str, Any]:
             else None,
             "reviewed_at": entry.reviewed_at if entry else None,
             "review_note": entry.review_note if entry else None,
-            "evidence": [evidence_payload(r, names) for r in evidence.get(item.id, [])],
+            "evidence": [{**evidence_payload(r, names),
+                          "can_withdraw": _may_withdraw(user, site, r, status)}
+                         for r in evidence.get(item.id, [])],
         })
     return {"site": {"id": site.id, "name": site.name, "unit_name": site.unit.name},
             "items": result, "summary": _summary(result),
@@ -308,7 +310,44 @@ def add_evidence(user: User, site_id: int, item_id: int, raw: bytes, filename: s
         entry.review_note = None
     entry.updated_at = utcnow()
     db.session.commit()
-    return evidence_payload(row, _user_names({user.id}))
+    # Just uploaded by this user, and the item is pending again: theirs to withdraw.
+    return {**evidence_payload(row, _user_names({user.id})), "can_withdraw": True}
+
+
+def _may_withdraw(user: User, site: Site, row: ChecklistEvidence, status: str) -> bool:
+    """Tell whether the user may withdraw this evidence (see withdraw_evidence)."""
+    if status == "approved" or not can_access_site(user, site, UPLOAD_ROLES):
+        return False
+    return row.uploaded_by_id == user.id or can_access_site(user, site, ("admin",))
+
+
+def withdraw_evidence(user: User, evidence_id: int) -> dict[str, Any]:
+    """Withdraw evidence uploaded by mistake (a wrong photo, the wrong PDF) and its file.
+
+    The uploader may, or an admin over the site; not once the item is approved, because the
+    sign-off rests on what was shown (the reviewer sends the item back first). The file is
+    deleted unless another piece of evidence has the same content. Returns the checklist.
+    """
+    row = db.session.get(ChecklistEvidence, evidence_id)
+    if row is None:
+        raise NotFound("找不到该材料", code="evidence_not_found")
+    site = _demo_site(row.site_id, user, UPLOAD_ROLES)
+    entry = _entry(row.site_id, row.item_id)
+    if entry.status == "approved":
+        raise Conflict("该项目已审核通过，材料不能撤回；如需更换，请审核人先退回",
+                       code="evidence_locked")
+    if not _may_withdraw(user, site, row, entry.status):
+        raise Forbidden("只能撤回自己上传的材料", code="not_uploader")
+    path, sha = evidence_path(row), row.sha256
+    db.session.delete(row)
+    entry.updated_at = utcnow()
+    db.session.commit()
+    shared = db.session.scalar(select(func.count(ChecklistEvidence.id))
+                               .where(ChecklistEvidence.sha256 == sha))
+    if not shared:
+        # After the commit: a failed commit leaves the file its row still points at.
+        path.unlink(missing_ok=True)
+    return site_checklist(user, site.id)
 
 
 def _clean_name(filename: str, kind: str) -> str:

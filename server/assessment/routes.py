@@ -131,6 +131,13 @@ def review(body: dict[str, Any], site_id: int, item_id: int) -> dict[str, Any]:
                                  body["decision"], body.get("note"))
 
 
+@blp.route("/assessment/evidence/<int:evidence_id>", methods=["DELETE"])
+@blp.response(200, s.SiteChecklistSchema)
+def withdraw_evidence(evidence_id: int) -> dict[str, Any]:
+    """Withdraw evidence uploaded by mistake (its uploader or an admin; not once approved)."""
+    return checklist.withdraw_evidence(require_staff(*checklist.UPLOAD_ROLES), evidence_id)
+
+
 @blp.route("/assessment/evidence/<int:evidence_id>")
 @blp.response(200, content_type="application/octet-stream",
               description="the photo (image/jpeg) or PDF")

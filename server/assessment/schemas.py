@@ -132,6 +132,8 @@ class EvidenceSchema(Schema):
     uploaded_by = fields.String(allow_none=True)
     uploaded_at = fields.DateTime()
     url = fields.String()
+    can_withdraw = fields.Boolean(metadata={
+        "description": "the caller may withdraw it (uploader or admin, item not approved)"})
 
 
 class EvidenceUploadSchema(Schema):

@@ -89,7 +89,16 @@ async function openSite(id) {
         item.reviewed_by ? el("span", { class: "muted" }, `（${item.reviewed_by} 于 ${new Date(item.reviewed_at).toLocaleString("zh-CN", { timeZone: "Asia/Shanghai" })} 审核${item.review_note ? "：" + item.review_note : ""}）`) : "",
         el("div", { class: "muted" }, item.description),
         el("div", { class: "ev" }, ...(item.evidence.length ? item.evidence.map((ev) =>
-          el("a", { href: ev.url, target: "_blank" }, `${ev.kind === "photo" ? "照片" : "PDF"}：${ev.filename}`)) : ["暂无材料"])));
+          el("span", { class: "ev-file" },
+            el("a", { href: ev.url, target: "_blank" }, `${ev.kind === "photo" ? "照片" : "PDF"}：${ev.filename}`),
+            ev.can_withdraw ? el("button", { type: "button", class: "link", title: "撤回上传错的材料",
+              onclick: async () => {
+                if (!confirm(`撤回材料“${ev.filename}”？`)) return;
+                try {
+                  await staff(`/api/v1/assessment/evidence/${ev.id}`, { method: "DELETE" });
+                  openSite(id); loadChecklist();
+                } catch (e) { alert(e.message); }
+              } }, "撤回") : "")) : ["暂无材料"])));
       if (data.can_upload) {
         const input = el("input", { type: "file", accept: "image/jpeg,image/png,image/webp,application/pdf" });
         input.addEventListener("change", async () => {

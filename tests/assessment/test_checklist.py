@@ -139,3 +139,51 @@ def test_checklist_scope(world: Any, client: Any) -> None:
     assert ordinary.status_code == 409 and ordinary.get_json()["code"] == "not_demo_site"
     handler = token(make_user("handler", department_id=world.dept_a.id))
     assert client.get("/api/v1/assessment/checklist/sites", headers=handler).status_code == 403
+
+
+def test_evidence_uploaded_by_mistake_can_be_withdrawn_until_approved(world: Any, client: Any,
+                                                                      app: Any) -> None:
+    from server.assessment.checklist import evidence_path
+    from server.assessment.models import ChecklistEvidence
+    from server.extensions import db
+
+    seed_default_items()
+    site = world.d.site_a
+    uploader = token(make_user("moderator", unit_id=world.d.village_a.id))
+    colleague = token(make_user("moderator", unit_id=world.d.village_a.id))
+    admin, supervisor = token(make_user("admin")), token(make_user("supervisor"))
+    place = client.get("/api/v1/assessment/checklist/items", headers=uploader).get_json()[0]["id"]
+    wrong = upload(client, uploader, site.id, place, jpeg_with_gps(), "错的.jpg").get_json()
+    right = upload(client, uploader, site.id, place, DEMO_PDF, "台账.pdf").get_json()
+    assert wrong["can_withdraw"] is True
+    path = evidence_path(db.session.get(ChecklistEvidence, wrong["id"]))
+    assert path.exists()
+    # A colleague sees it but may not withdraw it; the checklist tells each who may.
+    view = client.get(f"/api/v1/assessment/checklist/sites/{site.id}",
+                      headers=colleague).get_json()
+    assert [e["can_withdraw"] for e in view["items"][0]["evidence"]] == [False, False]
+    denied = client.delete(f"/api/v1/assessment/evidence/{wrong['id']}", headers=colleague)
+    assert denied.status_code == 403 and denied.get_json()["code"] == "not_uploader"
+    assert client.delete(f"/api/v1/assessment/evidence/{wrong['id']}",
+                         headers=supervisor).status_code == 403
+    # The uploader withdraws it: the row and the file are gone, the other piece stays.
+    gone = client.delete(f"/api/v1/assessment/evidence/{wrong['id']}", headers=uploader)
+    assert gone.status_code == 200, gone.get_json()
+    assert [e["filename"] for e in gone.get_json()["items"][0]["evidence"]] == ["台账.pdf"]
+    assert not path.exists() and db.session.get(ChecklistEvidence, wrong["id"]) is None
+    assert client.get(wrong["url"], headers=admin).status_code == 404
+    again = client.delete(f"/api/v1/assessment/evidence/{wrong['id']}", headers=uploader)
+    assert again.status_code == 404 and again.get_json()["code"] == "evidence_not_found"
+    # Once approved the evidence stays, for the uploader and an admin alike.
+    review = f"/api/v1/assessment/checklist/sites/{site.id}/items/{place}/review"
+    assert client.post(review, json={"decision": "approved"},
+                       headers=supervisor).status_code == 200
+    for who in (uploader, admin):
+        locked = client.delete(f"/api/v1/assessment/evidence/{right['id']}", headers=who)
+        assert locked.status_code == 409 and locked.get_json()["code"] == "evidence_locked"
+    # Sent back, an admin may withdraw anyone's evidence.
+    assert client.post(review, json={"decision": "rejected", "note": "照片不清楚"},
+                       headers=supervisor).status_code == 200
+    assert client.delete(f"/api/v1/assessment/evidence/{right['id']}",
+                         headers=admin).status_code == 200
+    assert db.session.query(ChecklistEvidence).count() == 0

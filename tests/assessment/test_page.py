@@ -67,5 +67,18 @@ def test_assessment_page_ranks_and_shows_the_checklist(world: Any, live_server: 
             ".includes('交通运输局')")
         assert "27.3" in page.locator("#departments tr", has_text="交通运输局").inner_text()
         page.screenshot(path=str(artifacts / "assessment-page-weights.png"), full_page=True)
+
+        # A file uploaded by mistake is withdrawn from the checklist; approved items keep theirs.
+        checklist.add_evidence(admin, world.d.site_a.id, items[0].id, DEMO_PDF, "错的.pdf", None)
+        page.locator("#checklist a", has_text=world.d.site_a.name).click()
+        place = page.locator("#site-checklist .item", has_text="有场所")
+        place.locator("text=错的.pdf").wait_for()
+        ledger = page.locator("#site-checklist .item", has_text="有台账")
+        assert ledger.locator("button", has_text="撤回").count() == 0
+        page.once("dialog", lambda dialog: dialog.accept())
+        place.locator("button", has_text="撤回").click()
+        page.wait_for_function("!document.querySelector('#site-checklist').innerText"
+                               ".includes('错的.pdf')")
+        assert "暂无材料" in page.locator("#site-checklist .item", has_text="有场所").inner_text()
     finally:
         context.close()
