@@ -4,7 +4,8 @@ import { countsFromTally, drawBars, newKey, openEvents } from "/static/meetings/
 
 const code = decodeURIComponent(location.pathname.split("/").filter(Boolean).pop() || "");
 const presence = new URLSearchParams(location.search).get("p");
-const state = { me: { checked_in: false, votes: {} }, poll: null, picked: new Set(), key: null };
+const state = { me: { checked_in: false, votes: {} }, poll: null, picked: new Set(), key: null,
+  status: null };
 const $ = (id) => document.getElementById(id);
 
 function showError(err) {
@@ -13,9 +14,11 @@ function showError(err) {
 }
 
 function render() {
-  $("checkin-card").hidden = state.me.checked_in;
+  // Check-in is open while the meeting is published or in session; after it, nothing to join.
+  const joinable = state.status === "published" || state.status === "in_session";
+  $("checkin-card").hidden = state.me.checked_in || !joinable;
   $("checked-in").hidden = !state.me.checked_in;
-  $("proposal-card").hidden = !state.me.checked_in;
+  $("proposal-card").hidden = !state.me.checked_in || !joinable;
   const poll = state.poll;
   $("poll-card").hidden = !poll;
   if (!poll) return;
@@ -96,11 +99,31 @@ function setPoll(poll) {
   render();
 }
 
+// What the meeting agreed, with the feedback so far; following up and rating happen on the
+// site's page, where every meeting of the room keeps its outcomes.
+function renderOutcomes(meeting) {
+  const list = meeting.outcomes || [];
+  $("outcomes-card").hidden = list.length === 0;
+  $("outcomes").replaceChildren(...list.map((o) => {
+    const item = document.createElement("li");
+    const agreed = document.createElement("p");
+    agreed.textContent = `商定：${o.text}`;
+    const feedback = document.createElement("p");
+    feedback.className = o.feedback ? "" : "muted";
+    feedback.textContent = `落实反馈：${o.feedback || "正在落实，有进展会在议事室页面公布"}`;
+    item.append(agreed, feedback);
+    return item;
+  }));
+  $("outcomes-link").href = `/s/${encodeURIComponent(meeting.site.code)}#/meeting/${encodeURIComponent(code)}`;
+}
+
 async function reload() {
   const view = await api(`/api/v1/m/${encodeURIComponent(code)}`);
   state.me = view.me;
+  state.status = view.meeting.status;
   $("title").textContent = view.meeting.title;
   $("subtitle").textContent = `${view.meeting.site.name} · ${view.meeting.status_name}`;
+  renderOutcomes(view.meeting);
   setPoll(view.current_poll);
 }
 

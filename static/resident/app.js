@@ -5,7 +5,7 @@ const code = decodeURIComponent(location.pathname.split("/").filter(Boolean).pop
 const LARGE_KEY = "sl.large";
 const $ = (id) => document.getElementById(id);
 const state = { overview: null, photos: [], category: null, key: null, similarTimer: 0,
-  similarText: "", rating: null, busy: false, ready: null };
+  similarText: "", rating: null, busy: false, ready: null, meetingsReady: null };
 
 function el(tag, attrs, ...children) {
   const node = document.createElement(tag);
@@ -72,6 +72,16 @@ async function route() {
   if (parts[0] === "mine" && parts[1]) { show("detail"); await loadDetail(decodeURIComponent(parts[1])); return; }
   if (parts[0] === "mine") { show("mine"); await loadMine(); return; }
   show("home");
+  if (parts[0] === "meeting" && parts[1]) await focusMeeting(decodeURIComponent(parts[1]));
+}
+
+// From a meeting's phone page (/m/{code}): bring that meeting, its outcomes and ratings, into view.
+async function focusMeeting(meetingCode) {
+  await state.meetingsReady;
+  const item = [...document.querySelectorAll("li.meeting")].find((li) => li.dataset.meeting === meetingCode);
+  if (!item) return;
+  item.classList.add("focus");
+  item.scrollIntoView({ block: "start" });
 }
 
 // ---- home -------------------------------------------------------------------------------
@@ -606,7 +616,7 @@ async function submitTopic(event) {
 
 // Each part loads on its own: a failure leaves that part's friendly empty text in place.
 function loadMeetingsSection() {
-  api(`${publicApi()}/meetings`).then(renderMeetings).catch(() => {});
+  state.meetingsReady = api(`${publicApi()}/meetings`).then(renderMeetings).catch(() => {});
   api(`${siteApi()}/follow`).then(renderFollow).catch(() => {});
   loadTopics().catch(() => {});
 }

@@ -136,3 +136,29 @@ def test_moderator_turns_an_outcome_into_a_case_on_the_control_page(live_server,
         page.screenshot(path=str(artifacts / "meetings-control-outcome-case.png"), full_page=True)
     finally:
         desk.close()
+
+
+def test_meeting_phone_page_shows_outcomes_and_leads_to_their_rating(live_server, phone,
+                                                                      artifacts):
+    d = make_district()
+    categories()
+    mod = make_moderator(d.site_a)
+    past = _past_meeting(d, mod)
+    # A later meeting of the same room, so the page must find the right one.
+    make_meeting(d.site_a, status="closed", title="村口停车位规划协商会",
+                 starts_at=utcnow() - timedelta(days=2))
+    phone.goto(f"{live_server.url}/m/{past.code}")
+    phone.wait_for_selector("#outcomes-card:not([hidden]) #outcomes li")
+    card = phone.inner_text("#outcomes-card")
+    assert "商定：东西向农路年底前完成硬化，由镇交通办牵头" in card
+    assert "落实反馈：已列入镇年度计划，11 月开工" in card
+    assert "落实反馈：正在落实" in card  # the second outcome has no feedback yet
+    assert phone.is_hidden("#checkin-card") and phone.is_hidden("#proposal-card")  # it is over
+    phone.screenshot(path=str(artifacts / "meetings-phone-outcomes.png"), full_page=True)
+    phone.click("#outcomes-link")
+    phone.wait_for_url(f"**/s/{d.site_a.code}#/meeting/{past.code}")
+    focused = phone.locator("li.meeting.focus")
+    focused.wait_for()
+    assert focused.get_attribute("data-meeting") == past.code
+    assert focused.locator(".outcome-rating").count() == 2
+    assert phone.locator("li.meeting.focus").count() == 1
