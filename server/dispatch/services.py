@@ -199,7 +199,7 @@ def scope_condition(user: User) -> ColumnElement[bool]:
     conditions: list[ColumnElement[bool]] = []
     for grant in user.grants:
         if grant.role in {"dispatcher", "admin", "supervisor"}:
-            if grant.unit_id is None and grant.site_id is None and grant.department_id is None:
+            if grant.district_wide:
                 return true()
             if grant.site_id is not None:
                 conditions.append(Opinion.site_id == grant.site_id)

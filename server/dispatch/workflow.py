@@ -90,9 +90,8 @@ def capacities(user: User, opinion: Opinion, case: Any | None = None) -> set[str
     held: set[str] = set()
     for grant in user.grants:
         if grant.role in {"dispatcher", "admin", "supervisor"}:
-            unscoped = grant.unit_id is None and grant.site_id is None \
-                and grant.department_id is None
-            if (unscoped or (grant.site_id is not None and grant.site_id == opinion.site_id)
+            if (grant.district_wide
+                    or (grant.site_id is not None and grant.site_id == opinion.site_id)
                     or (grant.unit is not None and unit is not None
                         and unit.path.startswith(grant.unit.path))):
                 held.add(grant.role)

@@ -150,6 +150,17 @@ def require_staff(*roles: str) -> User:
     return identity.user
 
 
+def require_district_staff(*roles: str) -> User:
+    """Return a staff user holding one of the roles over the whole district, or raise.
+
+    For district-level controls (the audit log) whose rows cannot be cut by unit.
+    """
+    user = require_staff(*roles)
+    if not any(grant.district_wide for grant in _grants(user, roles)):
+        raise Forbidden("此功能仅限全区范围的工作人员使用", code="district_only")
+    return user
+
+
 def require_resident() -> Resident:
     """Return the calling resident, or raise 401."""
     identity = current_identity()
@@ -180,7 +191,7 @@ def _grants(user: User, roles: Iterable[str] | None) -> list[Any]:
 def can_access_site(user: User, site: Site, roles: Iterable[str] | None = None) -> bool:
     """Tell whether one of the user's grants (of the given roles) covers the site."""
     for grant in _grants(user, roles):
-        if grant.unit_id is None and grant.site_id is None and grant.department_id is None:
+        if grant.district_wide:
             return True
         if grant.site_id is not None and grant.site_id == site.id:
             return True
@@ -192,7 +203,7 @@ def can_access_site(user: User, site: Site, roles: Iterable[str] | None = None) 
 def can_access_unit(user: User, unit: Unit, roles: Iterable[str] | None = None) -> bool:
     """Tell whether one of the user's grants covers the whole unit subtree."""
     for grant in _grants(user, roles):
-        if grant.unit_id is None and grant.site_id is None and grant.department_id is None:
+        if grant.district_wide:
             return True
         if grant.unit is not None and unit.path.startswith(grant.unit.path):
             return True
@@ -209,7 +220,7 @@ def site_scope_filter(user: User, roles: Iterable[str] | None = None) -> ColumnE
     """Return a SQL condition on Site (joined to Unit) limiting rows to the user's scope."""
     conditions: list[ColumnElement[bool]] = []
     for grant in _grants(user, roles):
-        if grant.unit_id is None and grant.site_id is None and grant.department_id is None:
+        if grant.district_wide:
             return true()
         if grant.site_id is not None:
             conditions.append(Site.id == grant.site_id)

@@ -67,6 +67,11 @@ class Grant(db.Model):
     department: Mapped[Department | None] = relationship(lazy="joined")
     site: Mapped[Site | None] = relationship(lazy="joined")
 
+    @property
+    def district_wide(self) -> bool:
+        """Tell whether the grant covers the whole district (no unit, department or site)."""
+        return self.unit_id is None and self.site_id is None and self.department_id is None
+
 
 class ApiToken(db.Model):
     """A bearer token for API clients; only its SHA-256 is stored."""

@@ -137,17 +137,13 @@ def inbox(user_ids: Iterable[int], event: str, title: str, body: str, *,
 # ---- orders: permissions ----------------------------------------------------------------
 
 
-def _unscoped(grant: Grant) -> bool:
-    return grant.unit_id is None and grant.site_id is None and grant.department_id is None
-
-
 def _covers(user: User, roles: frozenset[str], unit_id: int | None,
             site_id: int | None) -> bool:
     ancestors = set(_ancestors(unit_id))
     for grant in user.grants:
         if grant.role not in roles:
             continue
-        if _unscoped(grant) or (site_id is not None and grant.site_id == site_id) \
+        if grant.district_wide or (site_id is not None and grant.site_id == site_id) \
                 or (grant.unit_id is not None and grant.unit_id in ancestors):
             return True
         # A target with no place (a department of no unit) is the whole district's.
@@ -622,7 +618,7 @@ def list_warnings(user: User, filters: dict[str, Any]) -> dict[str, Any]:
 def set_department_head(user: User, department_id: int, head_user_id: int | None) -> dict[
         str, Any]:
     """Set who heads a department (receives its red warnings); district admins only."""
-    if not any(g.role == "admin" and _unscoped(g) for g in user.grants):
+    if not any(g.role == "admin" and g.district_wide for g in user.grants):
         raise Forbidden("仅区级管理员可以设置部门负责人", code="district_admin_only")
     dept = db.session.get(Department, department_id)
     if dept is None:

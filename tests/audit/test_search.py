@@ -64,6 +64,22 @@ def test_only_admins_and_supervisors_may_search(client):
     assert export.status_code == 403
 
 
+def test_the_log_is_for_district_wide_staff_only(client):
+    # Its rows (addresses, residents, every unit's staff) cannot be cut by unit: a town's
+    # supervisor or admin is refused, with a reason.
+    from tests.factories import make_district
+
+    _seed()
+    d = make_district()
+    for role in ("admin", "supervisor"):
+        token, _ = issue_api_token(make_user(role, unit_id=d.town.id))
+        for url in ("/api/v1/audit/events", "/api/v1/audit/events/export"):
+            response = client.get(url, headers=bearer(token))
+            assert response.status_code == 403, (role, url)
+            assert response.get_json()["code"] == "district_only"
+            assert response.get_json()["message"] == "此功能仅限全区范围的工作人员使用"
+
+
 def test_filters_newest_first_and_pages(client):
     admin = make_user("admin", username="root")
     token, _ = issue_api_token(admin)
