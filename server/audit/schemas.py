@@ -17,7 +17,8 @@ class AuditSearchArgsSchema(PageArgsSchema):
     actor_kind = fields.String(validate=validate.OneOf(["staff", "resident", "anonymous"]))
     action = fields.String(validate=validate.Length(max=24),
                            metadata={"description": "write, login, logout, token, export, "
-                                                    "download, audit_search"})
+                                                    "download, audit_search, view (a read "
+                                                    "that showed personal data)"})
     method = fields.String(validate=validate.OneOf(
         ["GET", "POST", "PUT", "PATCH", "DELETE", "get", "post", "put", "patch", "delete"]))
     path = fields.String(validate=validate.Length(max=255),

@@ -238,7 +238,8 @@ def _drain_quietly() -> None:
 ACTOR_NAMES = {"staff": "工作人员", "resident": "群众", "anonymous": "未登录"}
 OUTCOME_NAMES = {"ok": "成功", "denied": "被拒绝", "error": "失败"}
 ACTION_NAMES = {"write": "操作", "login": "登录", "logout": "退出登录", "token": "签发令牌",
-                "export": "导出", "download": "下载", "audit_search": "查询审计日志"}
+                "export": "导出", "download": "下载", "audit_search": "查询审计日志",
+                "view": "查看个人信息"}
 
 
 def event_payload(event: AuditEvent) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, false, func, or_, select, true
 
-from server.audit.capture import flag_personal_data
+from server.audit.capture import flag_personal_data, mark_audited
 from server.common.models import utcnow
 from server.common.tables import table_file
 from server.common.text import local_time, mask_phone
@@ -332,6 +332,9 @@ def get_case(user: User, opinion_id: int) -> dict[str, Any]:
     unit = db.session.get(Unit, opinion.unit_id)
     detail = _summary(opinion, case, user, names)
     phone_visible = may_see_phone(user, opinion)
+    if phone_visible and opinion.phone:
+        # Who read which resident's number, and when: the audit log keeps each such read.
+        mark_audited("view", personal_data=True)
     pending = workflow._pending(opinion.id)
     detail.update({
         "site_name": site.name if site else None,

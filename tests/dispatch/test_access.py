@@ -202,3 +202,9 @@ def test_detail_masks_the_phone_for_supervisors(world: Any, client: Any, tokens:
     assert seen["phone"] == "138****5678" and seen["phone_masked"] is True
     seen = client.get(f"/api/v1/cases/{o.id}", headers=tokens["dispatcher"]).get_json()
     assert seen["phone"] == "13812345678"
+    # Each read of an unmasked number is in the audit log; the masked read is not.
+    from server.audit.models import AuditEvent
+
+    rows = db.session.query(AuditEvent).filter(AuditEvent.method == "GET").all()
+    assert [(r.user_id, r.action, r.personal_data, r.path) for r in rows] == [
+        (world.dispatcher.id, "view", True, f"/api/v1/cases/{o.id}")]
