@@ -91,6 +91,19 @@ def flag_personal_data(reason: str = "") -> None:
         g.audit_personal = reason or "personal_data"
 
 
+def personal_data_shown(reason: str = "phone") -> None:
+    """Record that this request showed personal data (say, an unmasked phone number).
+
+    A read gets its own audit row (action `view`, flagged); a write's row is flagged.
+    """
+    if not _in_request():
+        return
+    if request.method in WRITE_METHODS:
+        flag_personal_data(reason)
+    else:
+        mark_audited("view", personal_data=True)
+
+
 def recorded_by_ballot_stream() -> None:
     """Leave this request's audit row to the ballot persister (an accepted ballot carries it).
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, false, func, or_, select, true
 
-from server.audit.capture import flag_personal_data, mark_audited
+from server.audit.capture import flag_personal_data, personal_data_shown
 from server.common.models import utcnow
 from server.common.tables import table_file
 from server.common.text import local_time, mask_phone
@@ -334,7 +334,7 @@ def get_case(user: User, opinion_id: int) -> dict[str, Any]:
     phone_visible = may_see_phone(user, opinion)
     if phone_visible and opinion.phone:
         # Who read which resident's number, and when: the audit log keeps each such read.
-        mark_audited("view", personal_data=True)
+        personal_data_shown()
     pending = workflow._pending(opinion.id)
     detail.update({
         "site_name": site.name if site else None,

@@ -19,6 +19,7 @@ from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import Select, false, func, insert, or_, select
 
+from server.audit.capture import personal_data_shown
 from server.common.models import utcnow
 from server.common.text import local_time, mask_phone
 from server.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -151,6 +152,8 @@ def _area_label(unit: Unit | None) -> str:
 def _phone_for(user: User, phone: str | None, in_scope: bool, detail: bool) -> str | None:
     # Lists always mask; a single record shows the number to admins and staff in scope.
     if detail and ("admin" in user.roles or in_scope):
+        if phone:
+            personal_data_shown()  # the audit log keeps who read it
         return phone
     return mask_phone(phone)
 

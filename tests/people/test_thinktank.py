@@ -260,6 +260,15 @@ def test_phones_are_masked_in_lists_and_shown_only_in_scope(client):
         "139****1111")
     assert client.get(f"/api/v1/members/{member.id}", headers=admin).get_json()["phone"] == (
         "13900001111")
+    # Three reads showed a full number: three `view` rows; masked reads and lists leave none.
+    from server.audit.models import AuditEvent
+
+    views = db.session.scalars(select(AuditEvent).where(AuditEvent.method == "GET")
+                               .order_by(AuditEvent.id)).all()
+    assert [(v.action, v.personal_data, v.path) for v in views] == [
+        ("view", True, f"/api/v1/experts/{expert.id}"),
+        ("view", True, f"/api/v1/experts/{expert.id}"),
+        ("view", True, f"/api/v1/members/{member.id}")]
 
 
 def test_only_admins_manage_the_registers(client):
