@@ -156,12 +156,15 @@ def _generate(conn: Any, rows: int, today: date, seed: int) -> dict[str, Any]:
                 ev_id += 1
                 who = (f"resident\t{rid}" if rid and action in {"submit", "rate"}
                        else "system\t\\N")
-                ev_buf.write(f"{ev_id}\t{i}\t{_ts(at)}\t{action}\t{who}\t{to_state}\t{{}}\n")
+                unit = unit_id if action == "rate" else "\\N"  # as the workflow writes it
+                ev_buf.write(f"{ev_id}\t{i}\t{_ts(at)}\t{action}\t{who}\t{to_state}\t{{}}"
+                             f"\t{unit}\n")
             events += len(steps)
             if i % 200000 == 0 or i == rows:
                 ev_buf.seek(0)
                 with cur.copy("COPY opinion_events (id, opinion_id, at, action, actor_kind,"
-                              " actor_resident_id, to_state, data) FROM STDIN") as copy:
+                              " actor_resident_id, to_state, data, unit_id) FROM STDIN"
+                              ) as copy:
                     while chunk := ev_buf.read(1 << 20):
                         copy.write(chunk)
                 case_buf.seek(0)

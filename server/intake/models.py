@@ -99,6 +99,10 @@ class OpinionEvent(db.Model):
     to_state: Mapped[str | None] = mapped_column(String(16))
     note: Mapped[str | None] = mapped_column(Text)
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # The opinion's unit, copied onto 'rate' events (0015) so the participation figure
+    # counts raters per unit from the events alone; other events leave it empty, and a
+    # rate event written without it is still counted (by its opinion's unit).
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
 
     opinion: Mapped[Opinion] = relationship(back_populates="events")
 
