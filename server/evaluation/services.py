@@ -32,8 +32,8 @@ from sqlalchemy import (
     select,
     tuple_,
     union_all,
-    values,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from server.common.models import UTCDateTime, utcnow
 from server.common.text import SHANGHAI
@@ -370,8 +370,15 @@ def _participants(path: str, period: Period,
         # for every participant row and dominated the query at a million reports. GROUPING
         # SETS count the total and each child in one pass over the union (a CTE read twice
         # was written out and read back twice); the total's row is the one grouped away.
-        owner_rows = values(column("uid", Integer), column("child", Integer),
-                            name="owner").data(sorted(owner.items()))
+        # The table comes as two arrays (unnest): one statement whatever the number of
+        # units, compiled once, where a VALUES list of hundreds of pairs was compiled anew
+        # on every call.
+        pairs = sorted(owner.items())
+        owner_rows = func.unnest(
+            literal([uid for uid, _ in pairs], ARRAY(Integer)),
+            literal([cid for _, cid in pairs], ARRAY(Integer)),
+        ).table_valued(column("uid", Integer), column("child", Integer)).render_derived(
+            name="owner")
         child_col = case((func.grouping(owner_rows.c.child) == 1, literal(-1)),
                          else_=owner_rows.c.child)
         stmt = (select(child_col, func.count(func.distinct(p.c.rid)))
