@@ -261,6 +261,8 @@ def counted_condition(period: Period) -> ColumnElement[bool]:
 def _case_groups(path: str, period: Period, now: datetime) -> list[Any]:
     """Return one aggregated row per (unit_id, category_id) of the subtree's opinions.
 
+    Each row is unit_id, category_id, then the sums named in _CASE_SUMS, in that order.
+
     The trend's per-day rows are a second query (_daily): both read the period's opinions
     from an index alone on PostgreSQL (0014), and two plain groupings cost less than one
     GROUPING SETS pass, which sorted the month's rows by day.
@@ -302,7 +304,9 @@ def _case_groups(path: str, period: Period, now: datetime) -> list[Any]:
                               Case.received_at < hi + timedelta(days=1)))
         .where(*_in_subtree(o.unit_id, path), counted_condition(period))
     )
-    return list(db.session.execute(stmt.group_by(o.unit_id, o.category_id)).all())
+    result = db.session.execute(stmt.group_by(o.unit_id, o.category_id))
+    assert tuple(result.keys())[2:] == _CASE_SUMS
+    return list(result.all())
 
 
 def _participant_rows(path: str, period: Period) -> Select[Any]:
@@ -681,22 +685,31 @@ def _dashboard(unit_id: int, period: Period, *, visitors: int | None = None,
     owner = _owner_map(nodes, root)
     children = [n for n in nodes if n.parent_id == root.id]
 
-    groups = _case_groups(unit.path, period, now)
-    total = _empty_sums()
-    per_child: dict[int, dict[str, float]] = {c.id: _empty_sums() for c in children}
+    # Sum the (unit, category) rows per child of the root (None: units of no child) in plain
+    # lists, then the lists into figures: reading nine figures by name from each of 2,000
+    # rows cost ~10 ms of the district set.
+    by_owner: dict[int | None, list[float]] = {}
     heat: dict[tuple[int, int | None], int] = defaultdict(int)
     by_category: dict[int | None, int] = defaultdict(int)
-    for row in groups:
-        values = row._mapping
-        child_id = owner.get(row.unit_id)
-        for key in _CASE_SUMS:
-            amount = values[key] or 0
+    for unit_id, category_id, *amounts in _case_groups(unit.path, period, now):
+        child_id = owner.get(unit_id)
+        sums = by_owner.get(child_id)
+        if sums is None:
+            sums = by_owner[child_id] = [0] * len(_CASE_SUMS)
+        for i, amount in enumerate(amounts):
+            if amount:
+                sums[i] += amount
+        collected = int(amounts[0])
+        by_category[category_id] += collected
+        if child_id is not None:
+            heat[(child_id, category_id)] += collected
+    total = _empty_sums()
+    per_child: dict[int, dict[str, float]] = {c.id: _empty_sums() for c in children}
+    for child_id, sums in by_owner.items():
+        for key, amount in zip(_CASE_SUMS, sums, strict=True):
             total[key] += amount
             if child_id is not None:
                 per_child[child_id][key] += amount
-        by_category[row.category_id] += int(values["collected"])
-        if child_id is not None:
-            heat[(child_id, row.category_id)] += int(values["collected"])
 
     for unit_id, (rated, good) in _outcome_groups(unit.path, period).items():
         child_id = owner.get(unit_id)
