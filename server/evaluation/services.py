@@ -331,15 +331,11 @@ def _participant_rows(path: str, period: Period) -> Select[Any]:
         Opinion.created_at >= lo, Opinion.created_at < hi)
     # A rate event carries its opinion's unit (0015): read from the index alone, without
     # looking up each rated opinion (tens of thousands of index probes a month at a million
-    # reports). An event written without it falls back to its opinion's unit; COALESCE
-    # evaluates that lookup only for such events.
-    event_unit = func.coalesce(
-        OpinionEvent.unit_id,
-        select(Opinion.unit_id).where(Opinion.id == OpinionEvent.opinion_id)
-        .scalar_subquery())
-    rated = (select(OpinionEvent.actor_resident_id.label("rid"), event_unit.label("uid"))
+    # reports).
+    rated = (select(OpinionEvent.actor_resident_id.label("rid"),
+                    OpinionEvent.unit_id.label("uid"))
              .where(OpinionEvent.action == "rate", OpinionEvent.actor_resident_id.is_not(None),
-                    *within(event_unit), OpinionEvent.at >= lo, OpinionEvent.at < hi))
+                    *within(OpinionEvent.unit_id), OpinionEvent.at >= lo, OpinionEvent.at < hi))
     voted = (select(Ballot.resident_id.label("rid"), Site.unit_id.label("uid"))
              .join(Poll, Poll.id == Ballot.poll_id).join(Meeting, Meeting.id == Poll.meeting_id)
              .join(Site, Site.id == Meeting.site_id)

@@ -165,10 +165,9 @@ def test_outcome_rating_endpoint(client: Any, app: Any) -> None:
                       headers=bearer(token)).status_code == 404
 
 
-def test_rate_events_carry_the_unit_and_count_raters_either_way(app: Any) -> None:
+def test_rate_events_carry_the_unit_and_count_raters_by_it(app: Any) -> None:
     """The workflow copies the opinion's unit onto its rate event (0015); a rate event
-    written without it (older rows, other writers) counts for its opinion's unit all the
-    same."""
+    added through the ORM without it gets it on insert; raters count by it."""
     from datetime import date
 
     from server.common.text import SHANGHAI
@@ -192,6 +191,9 @@ def test_rate_events_carry_the_unit_and_count_raters_either_way(app: Any) -> Non
                                 actor_kind="resident", actor_resident_id=without_unit.id,
                                 to_state="answered", data={"rating": "satisfied"}))
     db.session.commit()
+    assert db.session.scalars(select(OpinionEvent.unit_id).where(
+        OpinionEvent.opinion_id == older.id, OpinionEvent.action == "rate")).one() \
+        == d.village_c.id
 
     day: date = later.astimezone(SHANGHAI).date()
     period = services.Period(day, day + timedelta(days=1))
