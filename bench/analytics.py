@@ -202,6 +202,21 @@ def _existing(db: Any) -> dict[str, Any]:
             "village_unit_id": count[3]}
 
 
+def _check_columns(db: Any) -> None:
+    """Stop when a kept schema lacks columns the models have (create_all adds none)."""
+    from sqlalchemy import inspect
+
+    inspector = inspect(db.engine)
+    missing = []
+    for table in db.metadata.sorted_tables:
+        if not inspector.has_table(table.name):
+            continue
+        have = {c["name"] for c in inspector.get_columns(table.name)}
+        missing += [f"{table.name}.{c.name}" for c in table.columns if c.name not in have]
+    if missing:
+        raise SystemExit(f"the kept schema lacks {', '.join(missing)}: run once without --reuse")
+
+
 def _sync_indexes(db: Any) -> None:
     """Create indexes the models declare but a kept schema lacks (create_all skips them).
 
@@ -280,6 +295,7 @@ def main() -> None:
             today = datetime.now(services.SHANGHAI).date()
             t0 = time.perf_counter()
             if args.reuse:
+                _check_columns(db)
                 _sync_indexes(db)
                 info = _existing(db)
                 rows = info["opinions"]
