@@ -105,6 +105,10 @@ def _generate(conn: Any, rows: int, today: date, seed: int) -> dict[str, Any]:
         start = datetime.combine(today - timedelta(days=365), datetime.min.time(), UTC)
         events = 0
         cases = 0
+        # The opinions' draws start from the seed, as their replay below does: drawn after
+        # the populations above, the timelines and cases used to belong to other opinions
+        # (another unit, times before the report, a case received on another day).
+        rng = random.Random(seed)
         with cur.copy("COPY opinions (id, tracking_no, site_id, unit_id, category_id, kind,"
                       " text, anonymous, resident_id, state, moderation, answered_at, rating,"
                       " support_count, created_at, updated_at) FROM STDIN") as op_copy:
