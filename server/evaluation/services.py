@@ -316,8 +316,8 @@ def _participant_rows(path: str, period: Period) -> Select[Any]:
     lo, hi = period.utc_bounds()
     # A literal id list (a few hundred at most) lets the planner pick the per-unit indexes;
     # with a subquery it guessed badly and scanned every opinion for one village.
-    subtree = list(db.session.scalars(_subtree_ids(path)))
     whole_tree = not _in_subtree(Opinion.unit_id, path)
+    subtree = [] if whole_tree else list(db.session.scalars(_subtree_ids(path)))
 
     def within(unit_column: Any) -> tuple[ColumnElement[bool], ...]:
         # The whole district needs no unit condition: tested on every row (a list of a few
