@@ -105,6 +105,10 @@ def _generate(conn: Any, rows: int, today: date, seed: int) -> dict[str, Any]:
         start = datetime.combine(today - timedelta(days=365), datetime.min.time(), UTC)
         events = 0
         cases = 0
+        # The opinions' draws start from the seed, as their replay below does: drawn after
+        # the populations above, the timelines and cases used to belong to other opinions
+        # (another unit, times before the report, a case received on another day).
+        rng = random.Random(seed)
         with cur.copy("COPY opinions (id, tracking_no, site_id, unit_id, category_id, kind,"
                       " text, anonymous, resident_id, state, moderation, answered_at, rating,"
                       " support_count, created_at, updated_at) FROM STDIN") as op_copy:
@@ -156,12 +160,15 @@ def _generate(conn: Any, rows: int, today: date, seed: int) -> dict[str, Any]:
                 ev_id += 1
                 who = (f"resident\t{rid}" if rid and action in {"submit", "rate"}
                        else "system\t\\N")
-                ev_buf.write(f"{ev_id}\t{i}\t{_ts(at)}\t{action}\t{who}\t{to_state}\t{{}}\n")
+                unit = unit_id if action == "rate" else "\\N"  # as the workflow writes it
+                ev_buf.write(f"{ev_id}\t{i}\t{_ts(at)}\t{action}\t{who}\t{to_state}\t{{}}"
+                             f"\t{unit}\n")
             events += len(steps)
             if i % 200000 == 0 or i == rows:
                 ev_buf.seek(0)
                 with cur.copy("COPY opinion_events (id, opinion_id, at, action, actor_kind,"
-                              " actor_resident_id, to_state, data) FROM STDIN") as copy:
+                              " actor_resident_id, to_state, data, unit_id) FROM STDIN"
+                              ) as copy:
                     while chunk := ev_buf.read(1 << 20):
                         copy.write(chunk)
                 case_buf.seek(0)
@@ -197,6 +204,21 @@ def _existing(db: Any) -> dict[str, Any]:
     db.session.rollback()
     return {"opinions": count[0], "events": count[1], "cases": count[2],
             "village_unit_id": count[3]}
+
+
+def _check_columns(db: Any) -> None:
+    """Stop when a kept schema lacks columns the models have (create_all adds none)."""
+    from sqlalchemy import inspect
+
+    inspector = inspect(db.engine)
+    missing = []
+    for table in db.metadata.sorted_tables:
+        if not inspector.has_table(table.name):
+            continue
+        have = {c["name"] for c in inspector.get_columns(table.name)}
+        missing += [f"{table.name}.{c.name}" for c in table.columns if c.name not in have]
+    if missing:
+        raise SystemExit(f"the kept schema lacks {', '.join(missing)}: run once without --reuse")
 
 
 def _sync_indexes(db: Any) -> None:
@@ -277,6 +299,7 @@ def main() -> None:
             today = datetime.now(services.SHANGHAI).date()
             t0 = time.perf_counter()
             if args.reuse:
+                _check_columns(db)
                 _sync_indexes(db)
                 info = _existing(db)
                 rows = info["opinions"]

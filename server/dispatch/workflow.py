@@ -176,6 +176,9 @@ def _event(opinion: Opinion, action: str, *, user: User | None = None,
         actor_kind="staff" if user else ("resident" if resident_id else "system"),
         actor_user_id=user.id if user else None, actor_resident_id=resident_id, role=role,
         from_state=before, to_state=after, note=note, data=data or {}, at=utcnow(),
+        # The participation figure counts raters per unit without reading the opinion
+        # (set here, the insert needs no lookup).
+        unit_id=opinion.unit_id if action == "rate" else None,
     )
     db.session.add(row)
     opinion.state = after

@@ -77,7 +77,9 @@ def seed_evaluation_demo(reports: int = 600, seed: int = 7) -> int:
                        "actor_kind": extra.pop("actor_kind", "system"), "to_state": to_state,
                        "actor_resident_id": extra.pop("resident_id", None),
                        "note": extra.pop("note", None), "data": extra.pop("data", {}),
-                       "role": extra.pop("role", None)})
+                       "role": extra.pop("role", None),
+                       # As the workflow writes them: rate events carry the opinion's unit.
+                       "unit_id": opinions[oid]["unit_id"] if action == "rate" else None})
 
     for n in range(reports):
         oid = n  # an index into `opinions` until the database hands out the ids

@@ -26,11 +26,12 @@ FIGURE_COLUMNS = ("id", "category_id", "state", "moderation", "rating", "answere
                   "resident_id")
 OPINIONS_UNIT_CREATED = Index("ix_opinions_unit_id_created_at", Opinion.unit_id,
                               Opinion.created_at, postgresql_include=list(FIGURE_COLUMNS))
-# The participation query looks up who rated ('rate' events) by time; with the resident and
-# the opinion in the index it never reads the events themselves (0013).
+# The participation query looks up who rated ('rate' events) by time; with the resident, the
+# unit and the opinion in the index it never reads the events themselves (0013), nor the
+# opinions to find their unit (0015).
 OPINION_EVENTS_ACTION_AT = Index("ix_opinion_events_action_at", OpinionEvent.action,
                                  OpinionEvent.at, OpinionEvent.actor_resident_id,
-                                 OpinionEvent.opinion_id)
+                                 OpinionEvent.unit_id, OpinionEvent.opinion_id)
 
 # The case figures read only the period's cases, by received_at (0013); with the deadline
 # and the opinion in the index (PostgreSQL INCLUDE, 0014) the cases themselves stay unread.

@@ -5,7 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, event
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Connection,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+    select,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.common.models import UTCDateTime, utcnow
@@ -99,12 +110,24 @@ class OpinionEvent(db.Model):
     to_state: Mapped[str | None] = mapped_column(String(16))
     note: Mapped[str | None] = mapped_column(Text)
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # The opinion's unit, on 'rate' events (0015), so the participation figure counts raters
+    # per unit from the events alone; other events leave it empty. An opinion never changes
+    # unit. The ORM fills it on insert (below); bulk inserts must set it themselves.
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
 
     opinion: Mapped[Opinion] = relationship(back_populates="events")
 
 
 class HistoryIsAppendOnly(RuntimeError):
     """Raised when code tries to edit or delete a timeline event."""
+
+
+@event.listens_for(OpinionEvent, "before_insert")
+def _rate_event_unit(_mapper: object, connection: Connection, target: OpinionEvent) -> None:
+    """Give a rate event its opinion's unit when the writer did not."""
+    if target.action == "rate" and target.unit_id is None:
+        target.unit_id = connection.scalar(
+            select(Opinion.unit_id).where(Opinion.id == target.opinion_id))
 
 
 @event.listens_for(OpinionEvent, "before_update")

@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from server.common.models import utcnow
 from server.dispatch import workflow
@@ -162,3 +163,45 @@ def test_outcome_rating_endpoint(client: Any, app: Any) -> None:
     assert client.get(url, headers=bearer(token)).get_json()["rating_name"] == "基本满意"
     assert client.get("/api/v1/evaluation/outcomes/99999/rating",
                       headers=bearer(token)).status_code == 404
+
+
+def test_rate_events_carry_the_unit_and_count_raters_by_it(app: Any) -> None:
+    """The workflow copies the opinion's unit onto its rate event (0015); a rate event
+    added through the ORM without it gets it on insert; raters count by it."""
+    from datetime import date
+
+    from server.common.text import SHANGHAI
+    from server.evaluation import services
+
+    d = make_district()
+    by_workflow, _ = make_resident()
+    o, _handler = _answered(d, by_workflow)
+    later = utcnow() + timedelta(days=3)  # rated in a period where nobody reported
+    workflow.rate(o.id, by_workflow, "satisfied", None, now=later)
+    event = db.session.scalars(select(OpinionEvent).where(
+        OpinionEvent.opinion_id == o.id, OpinionEvent.action == "rate")).one()
+    assert event.unit_id == d.village_a.id
+    others = db.session.scalars(select(OpinionEvent.unit_id).where(
+        OpinionEvent.opinion_id == o.id, OpinionEvent.action != "rate")).all()
+    assert others and set(others) == {None}  # only rate events carry it
+
+    without_unit, _ = make_resident()
+    older = make_opinion(d.site_c, resident_id=without_unit.id)
+    db.session.add(OpinionEvent(opinion_id=older.id, at=later, action="rate",
+                                actor_kind="resident", actor_resident_id=without_unit.id,
+                                to_state="answered", data={"rating": "satisfied"}))
+    db.session.commit()
+    assert db.session.scalars(select(OpinionEvent.unit_id).where(
+        OpinionEvent.opinion_id == older.id, OpinionEvent.action == "rate")).one() \
+        == d.village_c.id
+
+    day: date = later.astimezone(SHANGHAI).date()
+    period = services.Period(day, day + timedelta(days=1))
+    district = services.dashboard(d.district.id, period, visitors=0)
+    assert district["figures"]["participants"] == 2
+    towns = {row["unit"]["name"]: row["participants"] for row in district["children"]}
+    assert towns == {"龙冈镇": 1, "大冈镇": 1}
+    for unit in (d.village_a, d.town):
+        assert services.unit_figures(unit.id, period, visitors=0)["participants"] == 1
+    assert services.unit_figures(d.village_c.id, period, visitors=0)["participants"] == 1
+    assert services.unit_figures(d.village_b.id, period, visitors=0)["participants"] == 0
