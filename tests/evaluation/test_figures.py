@@ -106,3 +106,36 @@ def test_queries_match_the_naive_python_computation(world: Any) -> None:
         assert (f["collected"], f["accepted"], f["solved"], f["rated"], f["overdue"]) == (
             naive["collected"], naive["accepted"], naive["resolved"], naive["rated"],
             naive["overdue"])
+
+
+def test_participants_are_counted_beside_only_when_this_session_wrote_nothing(
+        world: Any) -> None:
+    # On PostgreSQL a clean session counts participants on a second connection while it reads
+    # the case figures. After an uncommitted write that connection would not see it, so the
+    # count runs here, and the new participant is counted.
+    import threading
+
+    from server.extensions import db
+    from tests.evaluation.factories import local, make_opinion
+    from tests.factories import make_resident
+
+    where: list[str] = []
+
+    def probe() -> int:
+        where.append(threading.current_thread().name)
+        return 1
+
+    postgres = db.engine.dialect.name == "postgresql"
+    here = threading.current_thread().name
+    assert services._beside(probe)() == 1
+    assert where == ["evaluation-beside" if postgres else here]
+    assert services.unit_figures(world.district.id, MARCH, now=NOW)["participants"] == 6
+
+    newcomer, _ = make_resident()  # committed
+    make_opinion(world.site_c, "received", local("2025-03-28"), resident=newcomer)  # not
+    assert services._beside(probe)() == 1
+    assert where[-1] == here
+    figures = services.unit_figures(world.district.id, MARCH, now=NOW)
+    assert figures["participants"] == 7 and figures["collected"] == 11
+    db.session.rollback()
+    assert services.unit_figures(world.district.id, MARCH, now=NOW)["participants"] == 6
