@@ -54,9 +54,14 @@ def test_big_screen_follows_ten_phones_and_shows_the_final_result(live_server, b
             f"document.querySelector('[data-option=\"{choice}\"] .count').textContent"
             f" === '{expected[choice]}'", timeout=1000)
         assert time.monotonic() - voted_at < 1.0
-        phones.append((ctx, phone))
         if i == 4:
             phone.screenshot(path=str(artifacts / "meetings-phone-voted.png"), full_page=True)
+        if i == 0:
+            phones.append((ctx, phone))  # stays open to see the final result
+        else:
+            # A phone that voted closes: with all eleven pages open on a two-core machine,
+            # beside the other test pass, the screen once missed the second.
+            ctx.close()
     assert screen.locator("#checked-in").inner_text() == "10"
     assert "已达到" in screen.locator("#quorum").inner_text()
     screen.screenshot(path=str(artifacts / "meetings-screen-live.png"))
