@@ -25,12 +25,11 @@ from typing import Any
 from flask import Flask
 
 from server.audit.capture import USER_AGENT_MAX, client_ip_of
-from server.people.services import RESIDENT_TOKEN_PREFIX
+from server.people.access import RESIDENT_BEARER
 
 VOTE_PATH = re.compile(r"/api/v1/polls/([1-9][0-9]{0,17})/votes")
 VOTE_FIELDS = frozenset(("choices", "idempotency_key"))
 MAX_BODY = 4096  # a ballot is a few dozen bytes; anything bigger takes the full path
-_BEARER_RESIDENT = "bearer " + RESIDENT_TOKEN_PREFIX
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +94,7 @@ class VoteFastPath:
     def _accept(self, environ: dict[str, Any], poll_id: int) -> bytes | None:
         """Cast the ballot and return the answer, or None (the body is left for Flask)."""
         authorization = environ.get("HTTP_AUTHORIZATION", "")
-        if authorization[:len(_BEARER_RESIDENT)].lower() != _BEARER_RESIDENT:
+        if authorization[:len(RESIDENT_BEARER)].lower() != RESIDENT_BEARER:
             return None
         mimetype = environ.get("CONTENT_TYPE", "").split(";", 1)[0].strip().lower()
         if mimetype != "application/json":

@@ -93,7 +93,8 @@ def _check_csrf() -> None:
         raise Forbidden("页面已过期，请刷新后重试", code="csrf_failed")
 
 
-_RESIDENT_BEARER = "bearer " + RESIDENT_TOKEN_PREFIX
+# How an Authorization header held by a resident starts (compared in lower case).
+RESIDENT_BEARER = "bearer " + RESIDENT_TOKEN_PREFIX
 
 
 class SessionInterface(SecureCookieSessionInterface):
@@ -108,7 +109,7 @@ class SessionInterface(SecureCookieSessionInterface):
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
         """Open the cookie session, or an empty read-only one for resident bearer requests."""
         header = request.headers.get("Authorization", "")
-        if header[:9].lower() == _RESIDENT_BEARER:
+        if header[:len(RESIDENT_BEARER)].lower() == RESIDENT_BEARER:
             return self.make_null_session(app)
         return super().open_session(app, request)
 
