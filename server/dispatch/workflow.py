@@ -403,9 +403,9 @@ def answer(opinion_id: int, user: User, text: str, *, now: datetime | None = Non
     now = now or utcnow()
     opinion.answer = text
     opinion.answered_at = now
-    opinion.rating = None
+    # The resident's latest rating stands (figures and scores read it) until they rate this
+    # new answer: only the new answer's 7-day window is reset (rated_at None = not rated yet).
     opinion.rated_at = None
-    opinion.rating_comment = None
     late = case.answer_due_at is not None and now > case.answer_due_at
     _event(opinion, "answer", user=user, role=role, to_state="answered", note=text,
            data={"late": late, "redo_count": case.redo_count}, at=now)
