@@ -55,6 +55,9 @@ T = TypeVar("T")
 # still-waiting cases are not accepted.
 ACCEPTED_STATES = ("accepted", "assigned", "signed", "in_progress", "answered", "closed")
 GOOD_RATINGS = ("satisfied", "basically")
+# Cases whose answer deadline means something: still to be answered, or answered. Declined,
+# merged and voided cases can never be late, so they leave the overdue share's denominator.
+DEADLINE_STATES = ("received", *ACCEPTED_STATES)
 # Meetings that took place (进行中 counts: it is being held).
 HELD_MEETING_STATUSES = ("in_session", "closed")
 
@@ -92,7 +95,9 @@ DEFINITIONS: dict[str, dict[str, str]] = {
     "avg_answer_days": {"name": "平均答复天数",
                         "formula": "已答复件从反映到最近一次答复的平均自然日数", "note": ""},
     "overdue_share": {"name": "超期占比",
-                      "formula": "答复期限已过而未按期答复的件数 ÷ 有答复期限的件数", "note": ""},
+                      "formula": "答复期限已过而未按期答复的件数 ÷ 有答复期限的件数",
+                      "note": "不予受理、合并、作废的件不计入（它们不会超期）；"
+                              "期限为第 N 个工作日北京时间 23:59:59"},
 }
 RATE_KEYS = ("awareness", "participation", "success", "satisfaction")
 COUNTER_KEYS = ("activities", "collected", "solved", "avg_answer_days", "overdue_share")
@@ -282,7 +287,8 @@ def _case_groups(path: str, period: Period, now: datetime) -> list[Any]:
     # An open case is late once its deadline passed; an answered one if answered after it.
     finished_at = case((o.state.in_(tuple(OPEN_STATES)), now_lit),
                        else_=func.coalesce(o.answered_at, now_lit))
-    overdue = and_(Case.answer_due_at.is_not(None), Case.answer_due_at < finished_at)
+    has_deadline = and_(Case.answer_due_at.is_not(None), o.state.in_(DEADLINE_STATES))
+    overdue = and_(has_deadline, Case.answer_due_at < finished_at)
 
     stmt = (
         select(
@@ -297,7 +303,7 @@ def _case_groups(path: str, period: Period, now: datetime) -> list[Any]:
             func.sum(case((o.answered_at.is_not(None),
                            _days_between(o.answered_at, o.created_at)),
                           else_=0.0)).label("answer_days"),
-            count_if(Case.answer_due_at.is_not(None)).label("with_deadline"),
+            count_if(has_deadline).label("with_deadline"),
             count_if(overdue).label("overdue"),
         )
         .select_from(o)
@@ -874,7 +880,7 @@ def naive_figures(unit_id: int, period: Period, *, now: datetime | None = None
             sums["answer_days"] += (opinion.answered_at - opinion.created_at).total_seconds() \
                 / 86400
         due = case_row.answer_due_at if case_row is not None else None
-        if due is not None:
+        if due is not None and opinion.state in DEADLINE_STATES:
             sums["with_deadline"] += 1
             finished = now if opinion.state in OPEN_STATES else (opinion.answered_at or now)
             sums["overdue"] += due < finished
