@@ -588,7 +588,8 @@ __all__ = [
 # ---- events that change no state (supervision orders on a case) --------------------------
 
 ACTION_NAMES.update({"supervise": "督办", "supervise_respond": "督办回复",
-                     "supervise_escalate": "督办升级", "supervise_close": "督办办结"})
+                     "supervise_escalate": "督办升级", "supervise_close": "督办办结",
+                     "deadline_recomputed": "期限重算"})
 
 
 def record_note(opinion_id: int, action: str, *, user: User | None, role: str | None,
