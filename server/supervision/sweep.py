@@ -55,6 +55,7 @@ class Step:
 @dataclass
 class SweepResult:
     now: datetime
+    dry_run: bool = False
     checked: int = 0
     raised: dict[str, int] = field(default_factory=lambda: {lvl: 0 for lvl in LEVEL_ORDER})
     notified: int = 0
@@ -62,7 +63,8 @@ class SweepResult:
 
     def as_dict(self) -> dict[str, Any]:
         """Return the figures as plain data."""
-        return {"now": self.now.isoformat(), "checked": self.checked, "raised": self.raised,
+        return {"now": self.now.isoformat(), "dry_run": self.dry_run,
+                "checked": self.checked, "raised": self.raised,
                 "notified": self.notified, "cleared": self.cleared}
 
 
@@ -175,10 +177,21 @@ def _raise(step: Step, level: str, now: datetime) -> int | None:
     return count
 
 
-def sweep(now: datetime | None = None) -> SweepResult:
-    """Raise the warnings due at `now` (default: the clock) once each; clear stale ones."""
+def _exists(step: Step, level: str) -> bool:
+    return db.session.scalar(select(OverdueWarning.id).where(
+        OverdueWarning.target_kind == step.target_kind,
+        OverdueWarning.target_id == step.target_id, OverdueWarning.step == step.step,
+        OverdueWarning.level == level, OverdueWarning.due_at == step.due)) is not None
+
+
+def sweep(now: datetime | None = None, *, dry_run: bool = False) -> SweepResult:
+    """Raise the warnings due at `now` (default: the clock) once each; clear stale ones.
+
+    With `dry_run` nothing is written and nobody is notified: the result counts what a real
+    sweep at `now` would raise and whom it would notify.
+    """
     now = now or utcnow()
-    result = SweepResult(now=now)
+    result = SweepResult(now=now, dry_run=dry_run)
     calendar = load_calendar()
     rules = services.thresholds()
     steps = running_steps()
@@ -187,6 +200,11 @@ def sweep(now: datetime | None = None) -> SweepResult:
     for step in steps:
         level = level_for(step.start, step.due, now, calendar, rules)
         if level is None:
+            continue
+        if dry_run:
+            if not _exists(step, level):
+                result.raised[level] += 1
+                result.notified += len(_recipients(step, level))
             continue
         try:
             count = _raise(step, level, now)
@@ -197,6 +215,9 @@ def sweep(now: datetime | None = None) -> SweepResult:
         if count is not None:
             result.raised[level] += 1
             result.notified += count
+    if dry_run:
+        db.session.rollback()
+        return result
     result.cleared = _clear_stale({s.key for s in steps}, now)
     return result
 
