@@ -121,7 +121,9 @@ def _recipients(step: Step, level: str) -> list[int]:
         return sorted(set(ids))
     case = db.session.get(Case, step.target_id)
     assert case is not None
-    ids = services.case_handler_ids(case)
+    # A department with no handler account: its head, or the dispatchers, hear every colour.
+    ids = services.case_handler_ids(case) or services.stand_in_ids(
+        case.department_id, step.unit_id, step.site_id)
     if level == "red":
         ids += services.head_ids(case.department_id)
         ids += services.supervisor_ids(step.unit_id, step.site_id)
