@@ -1,12 +1,12 @@
 """dispatch: years staff marked as completely entered in the holiday calendar
 
-Revision ID: 0016_calendar_years
+Revision ID: 0018_calendar_years
 Revises: 0015
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0016_calendar_years'
+revision = '0018_calendar_years'
 down_revision = '0015'
 branch_labels = None
 depends_on = None
