@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 
 from sqlalchemy import select
 
@@ -14,6 +15,7 @@ FALLBACK_WARNING = ("{year} 年的法定节假日安排尚未录入完整，期�
                     "请在“节假日设置”中录入并标记该年已录入完整")
 
 
+@lru_cache(maxsize=64)
 def package_covers(year: int) -> bool:
     """Tell whether the chinese-calendar package knows this year's official schedule."""
     import chinese_calendar
@@ -23,6 +25,14 @@ def package_covers(year: int) -> bool:
     except NotImplementedError:
         return False
     return True
+
+
+@lru_cache(maxsize=8192)
+def package_workday(day: date) -> bool:
+    """Return the package's answer for a day of a year it covers (a pure, memoised lookup)."""
+    import chinese_calendar
+
+    return bool(chinese_calendar.is_workday(day))
 
 
 @dataclass
@@ -37,6 +47,9 @@ class Calendar:
     complete_years: set[int]
     warnings: set[int] = field(default_factory=set)
     covered: dict[int, bool] = field(default_factory=dict)
+    # Answers already worked out: the package's lookup is slow and sweeps ask every day of
+    # every window again.
+    known: dict[date, bool] = field(default_factory=dict)
 
     def is_workday(self, day: date) -> bool:
         """Tell whether people work on this day in mainland China."""
@@ -45,17 +58,21 @@ class Calendar:
             covered = self.covered[day.year] = package_covers(day.year)
         if not covered and day.year not in self.complete_years:
             self.warnings.add(day.year)
+        answer = self.known.get(day)
+        if answer is None:
+            answer = self.known[day] = self._lookup(day, covered)
+        return answer
+
+    def _lookup(self, day: date, covered: bool) -> bool:
         if day in self.overrides:
             return self.overrides[day]
         if covered:
-            import chinese_calendar
-
-            return bool(chinese_calendar.is_workday(day))
+            return package_workday(day)
         return day.weekday() < 5
 
     def fresh(self) -> Calendar:
         """Return the same calendar with no warnings noted yet (one per computed case)."""
-        return Calendar(self.overrides, self.complete_years, set(), self.covered)
+        return Calendar(self.overrides, self.complete_years, set(), self.covered, self.known)
 
     def warning(self) -> str | None:
         """Return the Chinese warning for years computed without a complete schedule, if any."""
