@@ -24,6 +24,7 @@ from sqlalchemy import ColumnElement, and_, false, func, literal, select, true
 from sqlalchemy.orm import aliased
 
 from server.common.models import UTCDateTime, utcnow
+from server.common.numbers import round_half_up
 from server.common.text import SHANGHAI
 from server.errors import Forbidden, ValidationFailed
 from server.evaluation.services import (
@@ -91,7 +92,8 @@ PENALTIES: dict[str, list[tuple[str, str, str]]] = {
     "department": [("redo", "重办",
                     "统计期内反映的件在本部门承办期间被群众评为不满意、退回重办的次数"),
                    ("order", "督办", "统计期内本部门收到的督办单张数")],
-    "site": [("order", "督办", "统计期内本点位收到的督办单张数")],
+    "site": [("order", "督办", "统计期内对本点位下发的督办单张数（对本点位群众反映的案件下发的督办"
+                               "计入承办部门，不计入点位）")],
 }
 FORMULA = ("得分 = max(0, 100 × Σ(权重 × 分项比率) ÷ Σ 有数据分项的权重 − 扣分)；"
            "扣分 = 每类 min(上限, 每次扣分 × 次数)。没有数据的分项显示“—”，不计入分母，"
@@ -220,17 +222,20 @@ def required_activities(per_year: float, period: Period) -> float:
 def orders_received(kind: str, period: Period) -> dict[int, int]:
     """Count supervision orders (督办) issued in the period per department or site.
 
-    An order on a case names the department holding the case and the case's site when it is
-    issued (server/supervision), so case orders count against both.
+    A department answers for orders on itself and on the cases it held when they were issued
+    (an order on a case names that department). A site answers only for orders on the site
+    itself (its meetings, its room): a case reported there is handled by a department, so an
+    order on that case does not count against the site.
     """
     from server.supervision.models import SupervisionOrder
 
-    target = SupervisionOrder.department_id if kind == "department" else SupervisionOrder.site_id
+    o = SupervisionOrder
+    target = o.department_id if kind == "department" else o.site_id
+    which = () if kind == "department" else (o.target_kind == "site",)
     lo, hi = period.utc_bounds()
     rows = db.session.execute(
         select(target, func.count()).where(
-            target.is_not(None), SupervisionOrder.issued_at >= lo,
-            SupervisionOrder.issued_at < hi)
+            target.is_not(None), *which, o.issued_at >= lo, o.issued_at < hi)
         .group_by(target)).all()
     return {int(t): int(n) for t, n in rows}
 
@@ -353,20 +358,22 @@ def compose(kind: str, rates: dict[str, float | None], counts: dict[str, int],
         points = 100 * share * rate if share is not None and rate is not None else None
         base += points or 0.0
         components.append({"key": key, "name": name, "rate": rate, "weight": weight,
-                           "share": None if share is None else round(share, 4),
-                           "points": None if points is None else round(points, 2)})
+                           "share": None if share is None else round_half_up(share, 4),
+                           "points": None if points is None else round_half_up(points, 2)})
     penalties = []
     deducted = 0.0
     for key, name, _formula in PENALTIES[kind]:
         count = int(counts.get(key, 0))
         points = min(settings[f"{kind}.{key}_cap"], settings[f"{kind}.{key}_points"] * count)
         deducted += points
-        penalties.append({"key": key, "name": name, "count": count, "points": round(points, 2)})
+        penalties.append({"key": key, "name": name, "count": count,
+                          "points": round_half_up(points, 2)})
     has_data = used > 0
     return {
-        "score": round(max(0.0, base - deducted), 1) if has_data else None,
-        "base": round(base, 2) if has_data else None,
-        "deducted": round(deducted, 2),
+        # Half up on the unrounded score, as officials round (41.25 → 41.3).
+        "score": round_half_up(max(0.0, base - deducted), 1) if has_data else None,
+        "base": round_half_up(base, 2) if has_data else None,
+        "deducted": round_half_up(deducted, 2),
         "components": components,
         "penalties": penalties,
     }
@@ -445,12 +452,13 @@ def site_scores(period: Period, *, where: ColumnElement[bool] | None = None,
         required = required_activities(per_year, period)
         count = held.get(site_id, 0)
         rates = {
-            "activities": min(1.0, round(count / required, 4)) if required > 0 else None,
+            "activities": min(1.0, round_half_up(count / required, 4)) if required > 0
+            else None,
             "answered": ratio(s.get("answered", 0), s.get("accepted", 0)),
             "resolution": ratio(s.get("resolved", 0), s.get("accepted", 0)),
             "satisfaction": ratio(s.get("good", 0), s.get("rated", 0)),
         }
-        facts = {"activities": count, "required_activities": round(required, 2),
+        facts = {"activities": count, "required_activities": round_half_up(required, 2),
                  **{k: s.get(k, 0) for k in ("accepted", "answered", "resolved", "rated",
                                              "good")},
                  "orders": orders.get(site_id, 0)}
@@ -531,8 +539,7 @@ def _envelope(period: Period, label: str, rows: list[dict[str, Any]], kind: str
               ) -> dict[str, Any]:
     settings = current_settings()
     return {
-        "period": {"start": period.start.isoformat(),
-                   "end": (period.end - timedelta(days=1)).isoformat(), "label": label},
+        "period": {**period.as_dict(), "label": label},
         "formula": FORMULA,
         "weights": {key: settings[f"{kind}.{key}"] for key, _n, _f in COMPONENTS[kind]},
         "penalty_rules": {key: {"points": settings[f"{kind}.{key}_points"],

@@ -98,6 +98,20 @@ class CalendarDay(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+class CalendarYear(db.Model):
+    """A year staff marked as completely entered (all holidays and make-up working days).
+
+    A year the holiday package does not cover keeps its console warning until it is marked:
+    one entered holiday is not a year's schedule.
+    """
+
+    __tablename__ = "dispatch_calendar_years"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    marked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    marked_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
 class RoutingRule(db.Model):
     """Suggest a department for a category within a unit subtree (no unit: the district)."""
 

@@ -16,6 +16,7 @@ from server.dispatch.schemas import (
     AssignSchema,
     BulkAssignSchema,
     BulkResultSchema,
+    CalendarCompleteSchema,
     CalendarDaysSchema,
     CalendarYearSchema,
     CaseDetailSchema,
@@ -143,6 +144,14 @@ def calendar_year(year: int) -> dict[str, Any]:
 def set_calendar(body: dict[str, Any]) -> list[dict[str, Any]]:
     """Enter holidays and make-up working days (overriding the package)."""
     return services.set_calendar_days(require_staff(), body["days"])
+
+
+@blp.route("/dispatch/calendar/<int:year>/complete", methods=["PUT"])
+@blp.arguments(CalendarCompleteSchema)
+@blp.response(200, CalendarYearSchema)
+def mark_calendar_year(body: dict[str, Any], year: int) -> dict[str, Any]:
+    """Mark a year's holidays and make-up days complete (ends its warning), or not."""
+    return services.mark_calendar_year(require_staff(), year, body["complete"])
 
 
 @blp.route("/dispatch/calendar/<string:day>", methods=["DELETE"])

@@ -206,9 +206,16 @@ class CalendarDaysSchema(Schema):
 
 class CalendarYearSchema(Schema):
     year = fields.Integer()
-    package_covers = fields.Boolean()
+    package_covers = fields.Boolean(metadata={"description": "chinese-calendar 已内置该年安排"})
+    complete = fields.Boolean(metadata={"description": "工作人员已标记该年录入完整"})
+    marked_at = fields.DateTime(allow_none=True)
+    marked_by_name = fields.String(allow_none=True)
     warning = fields.String(allow_none=True)
     days = fields.List(fields.Nested(CalendarDaySchema))
+
+
+class CalendarCompleteSchema(Schema):
+    complete = fields.Boolean(required=True)
 
 
 class RouteSchema(Schema):

@@ -168,21 +168,23 @@ def _check_state(opinion: Opinion, action: str) -> None:
 def _event(opinion: Opinion, action: str, *, user: User | None = None,
            resident_id: int | None = None, role: str | None = None,
            to_state: str | None = None, note: str | None = None,
-           data: dict[str, Any] | None = None, from_state: str | None = None) -> OpinionEvent:
+           data: dict[str, Any] | None = None, from_state: str | None = None,
+           at: datetime | None = None) -> OpinionEvent:
     before = opinion.state if from_state is None else (from_state or None)
     after = to_state or opinion.state
+    at = at or utcnow()
     row = OpinionEvent(
         opinion_id=opinion.id, action=action,
         actor_kind="staff" if user else ("resident" if resident_id else "system"),
         actor_user_id=user.id if user else None, actor_resident_id=resident_id, role=role,
-        from_state=before, to_state=after, note=note, data=data or {}, at=utcnow(),
+        from_state=before, to_state=after, note=note, data=data or {}, at=at,
         # The participation figure counts raters per unit without reading the opinion
         # (set here, the insert needs no lookup).
         unit_id=opinion.unit_id if action == "rate" else None,
     )
     db.session.add(row)
     opinion.state = after
-    opinion.updated_at = utcnow()
+    opinion.updated_at = at
     return row
 
 
@@ -228,7 +230,7 @@ def record_submission(opinion: Opinion, *, resident_id: int | None,
     _event(opinion, "submit", user=user, resident_id=resident_id,
            role="resident" if resident_id and not user else ("staff" if user else None),
            from_state="", to_state="received",
-           data={"answer_due_at": _iso(case.answer_due_at)})
+           data={"answer_due_at": _iso(case.answer_due_at)}, at=opinion.created_at)
     db.session.flush()
     db.session.commit()
 
@@ -236,10 +238,11 @@ def record_submission(opinion: Opinion, *, resident_id: int | None,
 # ---- dispatch side ----------------------------------------------------------------------
 
 
-def accept(opinion_id: int, user: User, note: str | None = None) -> Opinion:
+def accept(opinion_id: int, user: User, note: str | None = None, *,
+           now: datetime | None = None) -> Opinion:
     """Accept a received report (受理)."""
     opinion, _case_row, role = _load(opinion_id, user, "accept")
-    _event(opinion, "accept", user=user, role=role, to_state="accepted", note=note)
+    _event(opinion, "accept", user=user, role=role, to_state="accepted", note=note, at=now)
     db.session.flush()
     from server.notify.services import notify_resident
 
@@ -247,11 +250,12 @@ def accept(opinion_id: int, user: User, note: str | None = None) -> Opinion:
     return _commit(opinion, notes)
 
 
-def decline(opinion_id: int, user: User, reason: str) -> Opinion:
+def decline(opinion_id: int, user: User, reason: str, *,
+            now: datetime | None = None) -> Opinion:
     """Decline a report with a reason (不予受理)."""
     reason = _required(reason, "reason", "不予受理的理由")
     opinion, _case_row, role = _load(opinion_id, user, "decline")
-    _event(opinion, "decline", user=user, role=role, to_state="declined", note=reason)
+    _event(opinion, "decline", user=user, role=role, to_state="declined", note=reason, at=now)
     return _commit(opinion)
 
 
@@ -272,7 +276,8 @@ def _target(department_id: int | None, member_user_id: int | None) -> tuple[
 
 
 def _apply_assignment(opinion: Opinion, case: Any, dept: Department | None,
-                      member: User | None, assisting: Iterable[int]) -> dict[str, Any]:
+                      member: User | None, assisting: Iterable[int],
+                      now: datetime | None = None) -> dict[str, Any]:
     from server.dispatch.models import CaseAssist
     from server.dispatch.services import set_sign_deadline
 
@@ -284,7 +289,7 @@ def _apply_assignment(opinion: Opinion, case: Any, dept: Department | None,
     case.department_id = dept.id if dept else None
     case.member_user_id = member.id if member else None
     case.assists = [CaseAssist(opinion_id=opinion.id, department_id=d) for d in assisting_ids]
-    now = utcnow()
+    now = now or utcnow()
     case.assigned_at = now
     case.signed_at = None
     set_sign_deadline(case, now)
@@ -301,7 +306,7 @@ def _apply_assignment(opinion: Opinion, case: Any, dept: Department | None,
 
 def assign(opinion_id: int, user: User, *, department_id: int | None = None,
            member_user_id: int | None = None, assisting_department_ids: Iterable[int] = (),
-           note: str | None = None) -> Opinion:
+           note: str | None = None, now: datetime | None = None) -> Opinion:
     """Assign a case to a department (with assisting ones) or to a member (派单)."""
     opinion, case, role = _load(opinion_id, user, "assign")
     dept, member = _target(department_id, member_user_id)
@@ -310,11 +315,12 @@ def assign(opinion_id: int, user: User, *, department_id: int | None = None,
     notes: list[int] = []
     if opinion.state == "received":
         # Assigning a new report accepts it first: both steps stay on record.
-        _event(opinion, "accept", user=user, role=role, to_state="accepted")
+        _event(opinion, "accept", user=user, role=role, to_state="accepted", at=now)
         db.session.flush()
         notes += notify_resident(opinion, "accepted")
-    data = _apply_assignment(opinion, case, dept, member, assisting_department_ids)
-    _event(opinion, "assign", user=user, role=role, to_state="assigned", note=note, data=data)
+    data = _apply_assignment(opinion, case, dept, member, assisting_department_ids, now)
+    _event(opinion, "assign", user=user, role=role, to_state="assigned", note=note, data=data,
+           at=now)
     db.session.flush()
     notes += notify_assignee(opinion, case)
     return _commit(opinion, notes)
@@ -322,7 +328,7 @@ def assign(opinion_id: int, user: User, *, department_id: int | None = None,
 
 def reassign(opinion_id: int, user: User, *, department_id: int | None = None,
              member_user_id: int | None = None, assisting_department_ids: Iterable[int] = (),
-             note: str | None = None) -> Opinion:
+             note: str | None = None, now: datetime | None = None) -> Opinion:
     """Send a case to another department or member (转派), e.g. after it was returned."""
     opinion, case, role = _load(opinion_id, user, "reassign")
     if case.department_id is None and case.member_user_id is None and case.return_count == 0:
@@ -330,9 +336,10 @@ def reassign(opinion_id: int, user: User, *, department_id: int | None = None,
                        errors={"action": "reassign", "state": opinion.state})
     before = {"department_id": case.department_id, "member_user_id": case.member_user_id}
     dept, member = _target(department_id, member_user_id)
-    data = _apply_assignment(opinion, case, dept, member, assisting_department_ids)
+    data = _apply_assignment(opinion, case, dept, member, assisting_department_ids, now)
     data["previous"] = before
-    _event(opinion, "reassign", user=user, role=role, to_state="assigned", note=note, data=data)
+    _event(opinion, "reassign", user=user, role=role, to_state="assigned", note=note, data=data,
+           at=now)
     db.session.flush()
     from server.notify.services import notify_assignee
 
@@ -360,54 +367,56 @@ def merge(opinion_id: int, user: User, into_id: int, note: str | None = None) ->
     return _commit(opinion)
 
 
-def void(opinion_id: int, user: User, reason: str) -> Opinion:
+def void(opinion_id: int, user: User, reason: str, *, now: datetime | None = None) -> Opinion:
     """Void a case with a reason (作废); admins only."""
     reason = _required(reason, "reason", "作废理由")
     opinion, _case_row, role = _load(opinion_id, user, "void")
-    _event(opinion, "void", user=user, role=role, to_state="voided", note=reason)
+    _event(opinion, "void", user=user, role=role, to_state="voided", note=reason, at=now)
     return _commit(opinion)
 
 
 # ---- assignee side ----------------------------------------------------------------------
 
 
-def sign(opinion_id: int, user: User) -> Opinion:
+def sign(opinion_id: int, user: User, *, now: datetime | None = None) -> Opinion:
     """Sign for an assigned case (签收)."""
     opinion, case, role = _load(opinion_id, user, "sign")
-    case.signed_at = utcnow()
+    case.signed_at = now or utcnow()
     late = case.sign_due_at is not None and case.signed_at > case.sign_due_at
     _event(opinion, "sign", user=user, role=role, to_state="signed",
-           data={"late": late})
+           data={"late": late}, at=case.signed_at)
     return _commit(opinion)
 
 
-def start(opinion_id: int, user: User, note: str | None = None) -> Opinion:
+def start(opinion_id: int, user: User, note: str | None = None, *,
+          now: datetime | None = None) -> Opinion:
     """Start handling a signed case (办理中)."""
     opinion, _case_row, role = _load(opinion_id, user, "start")
-    _event(opinion, "start", user=user, role=role, to_state="in_progress", note=note)
+    _event(opinion, "start", user=user, role=role, to_state="in_progress", note=note, at=now)
     return _commit(opinion)
 
 
-def answer(opinion_id: int, user: User, text: str) -> Opinion:
+def answer(opinion_id: int, user: User, text: str, *, now: datetime | None = None) -> Opinion:
     """Answer the resident (答复)."""
     text = _required(text, "text", "答复内容")
     opinion, case, role = _load(opinion_id, user, "answer")
-    now = utcnow()
+    now = now or utcnow()
     opinion.answer = text
     opinion.answered_at = now
-    opinion.rating = None
+    # The resident's latest rating stands (figures and scores read it) until they rate this
+    # new answer: only the new answer's 7-day window is reset (rated_at None = not rated yet).
     opinion.rated_at = None
-    opinion.rating_comment = None
     late = case.answer_due_at is not None and now > case.answer_due_at
     _event(opinion, "answer", user=user, role=role, to_state="answered", note=text,
-           data={"late": late, "redo_count": case.redo_count})
+           data={"late": late, "redo_count": case.redo_count}, at=now)
     db.session.flush()
     from server.notify.services import notify_resident
 
     return _commit(opinion, notify_resident(opinion, "answered"))
 
 
-def return_case(opinion_id: int, user: User, reason: str) -> Opinion:
+def return_case(opinion_id: int, user: User, reason: str, *,
+                now: datetime | None = None) -> Opinion:
     """Return a wrongly assigned case to dispatch (退单), with a reason."""
     reason = _required(reason, "reason", "退单理由")
     opinion, case, role = _load(opinion_id, user, "return")
@@ -418,7 +427,8 @@ def return_case(opinion_id: int, user: User, reason: str) -> Opinion:
     case.assists = []
     case.sign_due_at = None
     case.signed_at = None
-    _event(opinion, "return", user=user, role=role, to_state="accepted", note=reason, data=data)
+    _event(opinion, "return", user=user, role=role, to_state="accepted", note=reason, data=data,
+           at=now)
     return _commit(opinion)
 
 
@@ -429,7 +439,8 @@ def _pending(opinion_id: int) -> Any:
         ExtensionRequest.opinion_id == opinion_id, ExtensionRequest.status == "pending"))
 
 
-def request_extension(opinion_id: int, user: User, days: int, reason: str) -> Opinion:
+def request_extension(opinion_id: int, user: User, days: int, reason: str, *,
+                      now: datetime | None = None) -> Opinion:
     """Ask for more working days to answer (延期申请)."""
     from server.dispatch.models import ExtensionRequest
 
@@ -441,16 +452,17 @@ def request_extension(opinion_id: int, user: User, days: int, reason: str) -> Op
         raise Conflict("已有待审批的延期申请", code="extension_pending",
                        errors={"action": "request_extension", "state": opinion.state})
     row = ExtensionRequest(opinion_id=opinion.id, requested_by_id=user.id, days=int(days),
-                           reason=reason, status="pending", old_due_at=case.answer_due_at)
+                           reason=reason, status="pending", old_due_at=case.answer_due_at,
+                           created_at=now or utcnow())
     db.session.add(row)
     db.session.flush()
     _event(opinion, "request_extension", user=user, role=role, note=reason,
-           data={"extension_id": row.id, "days": int(days)})
+           data={"extension_id": row.id, "days": int(days)}, at=now)
     return _commit(opinion)
 
 
 def _decide_extension(opinion_id: int, user: User, action: str,
-                      note: str | None) -> Opinion:
+                      note: str | None, now: datetime | None = None) -> Opinion:
     from server.dispatch.services import extend_answer_deadline
 
     opinion, case, role = _load(opinion_id, user, action)
@@ -459,7 +471,7 @@ def _decide_extension(opinion_id: int, user: User, action: str,
         raise Conflict("没有待审批的延期申请", code="transition_not_allowed",
                        errors={"action": action, "state": opinion.state})
     row.decided_by_id = user.id
-    row.decided_at = utcnow()
+    row.decided_at = now or utcnow()
     row.decision_note = note
     data: dict[str, Any] = {"extension_id": row.id, "days": row.days}
     if action == "approve_extension":
@@ -471,18 +483,20 @@ def _decide_extension(opinion_id: int, user: User, action: str,
         data.update(old_due_at=_iso(row.old_due_at), new_due_at=_iso(row.new_due_at))
     else:
         row.status = "refused"
-    _event(opinion, action, user=user, role=role, note=note, data=data)
+    _event(opinion, action, user=user, role=role, note=note, data=data, at=row.decided_at)
     return _commit(opinion)
 
 
-def approve_extension(opinion_id: int, user: User, note: str | None = None) -> Opinion:
+def approve_extension(opinion_id: int, user: User, note: str | None = None, *,
+                      now: datetime | None = None) -> Opinion:
     """Approve the pending extension; the answer deadline moves by its working days."""
-    return _decide_extension(opinion_id, user, "approve_extension", note)
+    return _decide_extension(opinion_id, user, "approve_extension", note, now)
 
 
-def refuse_extension(opinion_id: int, user: User, note: str | None = None) -> Opinion:
+def refuse_extension(opinion_id: int, user: User, note: str | None = None, *,
+                     now: datetime | None = None) -> Opinion:
     """Refuse the pending extension; the deadline stays."""
-    return _decide_extension(opinion_id, user, "refuse_extension", note)
+    return _decide_extension(opinion_id, user, "refuse_extension", note, now)
 
 
 # ---- resident side ----------------------------------------------------------------------
@@ -541,7 +555,7 @@ def rate(opinion_id: int, resident: Resident, rating: str, comment: str | None, 
     if previous is not None:
         data.update(change=True, previous=previous, previous_name=RATINGS[previous])
     _event(opinion, "rate", resident_id=resident.id, role="resident", note=comment,
-           data=data).at = now
+           data=data, at=now)
     was_good = previous is not None and previous != "unsatisfied"
     if rating == "unsatisfied" and (previous is None or was_good):
         case.redo_count += 1
@@ -551,7 +565,7 @@ def rate(opinion_id: int, resident: Resident, rating: str, comment: str | None, 
                note=f"{why}，退回承办单位重办（第 {case.redo_count} 次）",
                data={"redo_count": case.redo_count, "answer_due_at": _iso(case.answer_due_at),
                      "department_id": case.department_id,
-                     "member_user_id": case.member_user_id}).at = now
+                     "member_user_id": case.member_user_id}, at=now)
         db.session.flush()
         from server.notify.services import notify_assignee
 
@@ -559,7 +573,7 @@ def rate(opinion_id: int, resident: Resident, rating: str, comment: str | None, 
     if rating != "unsatisfied" and opinion.state != "closed":
         note = (f"群众评价“{RATINGS[rating]}”，案件办结" if previous is None or was_good
                 else f"群众将评价改为“{RATINGS[rating]}”，撤回重办，案件办结")
-        _event(opinion, "close", role="system", to_state="closed", note=note).at = now
+        _event(opinion, "close", role="system", to_state="closed", note=note, at=now)
     return _commit(opinion)
 
 
@@ -574,7 +588,8 @@ __all__ = [
 # ---- events that change no state (supervision orders on a case) --------------------------
 
 ACTION_NAMES.update({"supervise": "督办", "supervise_respond": "督办回复",
-                     "supervise_escalate": "督办升级", "supervise_close": "督办办结"})
+                     "supervise_escalate": "督办升级", "supervise_close": "督办办结",
+                     "deadline_recomputed": "期限重算"})
 
 
 def record_note(opinion_id: int, action: str, *, user: User | None, role: str | None,

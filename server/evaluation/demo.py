@@ -1,15 +1,17 @@
 """Demo data for the dashboard and the wall: reports with timelines, ratings, meetings, scans.
 
-Rows go in with a few bulk INSERTs (no workflow calls per case) so seeding stays fast; they
-look like what the workflow leaves: a case with deadlines, an append-only timeline, the
-latest rating on the opinion. A third of the reports fall in the current month, so the
-dashboard's default period (this month) is never empty, even on the 1st.
+Every report goes through the real workflow (server/dispatch/workflow) at past moments
+(`now=`): deadlines come from the working-day calendar, sign-for deadlines are set on
+assignment, lateness is what the workflow computes, a 不满意 sends the case back for redo
+with a new deadline. So the demo's overdue and on-time figures follow the product's rules.
+A third of the reports fall in the current month, so a month view is never empty.
 """
 
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta
+from collections.abc import Callable
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import insert, select
@@ -17,25 +19,13 @@ from sqlalchemy import insert, select
 from server.common.models import utcnow
 from server.common.text import SHANGHAI
 from server.extensions import db, get_redis
-from server.intake.models import Category, Opinion, OpinionEvent
-from server.people.models import Resident
+from server.people.models import Grant, Resident, User
 from server.sites import keys as site_keys
 from server.sites.models import Department, Site
 
-TEXTS = [
-    "村东头的路灯坏了三个月，晚上出行不安全，希望尽快修复。",
-    "小区里没有电动车充电桩，大家只能从楼上拉电线，很危险。",
-    "村里独居老人吃饭难，希望能办个老年助餐点。",
-    "农田里的机耕路坑坑洼洼，收割机开不进去。",
-    "垃圾清运不及时，夏天气味很大。",
-    "河道里漂着很多垃圾，有黑臭的迹象。",
-    "学校门口上下学时段车辆乱停，孩子过马路很危险。",
-    "老旧小区没有电梯，老人上下楼困难，希望加装电梯。",
-    "菜市场周边占道经营严重，道路堵塞。",
-    "村卫生室药品不全，老人配药要跑到镇上。",
-]
-STATES = (["closed"] * 9 + ["answered"] * 3 + ["in_progress"] * 2 + ["assigned"] * 2
-          + ["signed", "received", "received", "declined"])
+# The state each demo report is driven towards (it stops earlier if its time has not come).
+PLANS = (["closed"] * 9 + ["answered"] * 3 + ["in_progress"] * 2 + ["assigned"] * 2
+         + ["signed", "received", "received", "declined"])
 RATINGS = ("satisfied", "satisfied", "satisfied", "basically", "basically", "unsatisfied")
 MEETINGS = [
     ("农路修缮协商会", "先修东西向主干道，年内完工，村民投工投劳"),
@@ -43,20 +33,124 @@ MEETINGS = [
     ("电动车充电桩建设协商", "在小区东门和北门各建一处集中充电棚"),
     ("河道长效保洁议事", "聘请两名保洁员，每周巡河三次"),
 ]
+ANSWERS = ["已安排人员现场查看并处理，问题已解决。", "已列入近期计划，施工队已进场。",
+           "已协调相关单位整改到位，欢迎继续监督。"]
 
 
-def seed_evaluation_demo(reports: int = 600, seed: int = 7) -> int:
-    """Add reports, cases, timelines, ratings, meetings and scans for the demo; return reports."""
+class _Later(Exception):
+    """The next step of a demo case would be in the future: the case stays where it is."""
+
+
+def _drive(opinion_id: int, plan: str, created: datetime, now: datetime, rng: random.Random,
+           admin: User, dept: Department, resident: Resident | None) -> None:
+    """Take one report through the workflow towards its plan, at plausible past moments."""
+    from server.dispatch import workflow
     from server.dispatch.models import Case
+
+    def at(moment: datetime, step: Callable[[datetime], Any]) -> datetime:
+        if moment >= now:
+            raise _Later
+        step(moment)
+        return moment
+
+    def case() -> Case:
+        row = db.session.get(Case, opinion_id)
+        assert row is not None
+        return row
+
+    def answer_by(start: datetime) -> datetime:
+        due = case().answer_due_at or start + timedelta(days=5)
+        if rng.random() < 0.85:  # most answers are in time, some are late
+            return start + (due - start) * rng.uniform(0.2, 0.9)
+        return due + timedelta(days=rng.uniform(0.3, 4))
+
+    if plan == "received":
+        return
+    if plan == "declined":
+        at(created + timedelta(hours=rng.uniform(1, 6)), lambda t: workflow.decline(
+            opinion_id, admin, "不属于受理范围，已告知反映人并建议通过其他渠道反映", now=t))
+        return
+    assigned = at(created + timedelta(hours=rng.uniform(0.5, 8)), lambda t: workflow.assign(
+        opinion_id, admin, department_id=dept.id, note="演示派单", now=t))
+    if plan == "assigned":
+        return
+    sign_due = case().sign_due_at or assigned + timedelta(days=1)
+    signed = (assigned + (sign_due - assigned) * rng.uniform(0.05, 0.8)
+              if rng.random() < 0.88 else sign_due + timedelta(hours=rng.uniform(2, 30)))
+    # The department's own handler account acts when it has one (the demo's 交通运输局).
+    handler = db.session.scalar(select(User).join(Grant).where(
+        Grant.role == "handler", Grant.department_id == dept.id, User.id != dept.head_user_id)
+        .order_by(User.id)) or admin
+    at(signed, lambda t: workflow.sign(opinion_id, handler, now=t))
+    if plan == "signed":
+        return
+    started = at(signed + timedelta(hours=1), lambda t: workflow.start(opinion_id, handler,
+                                                                        now=t))
+    if plan == "in_progress":
+        return
+    answered = at(max(started + timedelta(hours=1), answer_by(created)),
+                  lambda t: workflow.answer(opinion_id, handler, rng.choice(ANSWERS), now=t))
+    if plan == "answered" or resident is None:
+        return
+    rating = rng.choice(RATINGS)
+    rated = at(answered + timedelta(hours=rng.uniform(2, 30)), lambda t: workflow.rate(
+        opinion_id, resident, rating, None, now=t))
+    if rating != "unsatisfied":
+        return
+    # Back for redo with a new deadline from the rating: answered again, mostly rated again.
+    again = at(max(rated + timedelta(hours=2), answer_by(rated)),
+               lambda t: workflow.answer(opinion_id, handler, "重新组织施工，已整改到位。", now=t))
+    if rng.random() < 0.7:
+        at(again + timedelta(hours=rng.uniform(2, 30)), lambda t: workflow.rate(
+            opinion_id, resident, rng.choice(RATINGS[:5]), None, now=t))
+
+
+def _file_reports(drawn: list[tuple[datetime, int, Site]], rng: random.Random, now: datetime,
+                  categories: dict[str, Any], departments: dict[str, Department],
+                  residents: list[Resident], admin: User) -> None:
+    """Submit each drawn report and drive it through the workflow, oldest first."""
+    from server.dispatch import workflow
+    from server.dispatch.demo import REPORTS
+    from server.intake.models import Opinion
+
+    fallback = next(iter(departments.values()))
+    for created, n, site in drawn:
+        text, code, dept_code = REPORTS[(n * 7 + rng.randrange(3)) % len(REPORTS)]
+        category = categories[code]
+        resident = rng.choice(residents) if rng.random() < 0.8 else None
+        plan = rng.choice(PLANS)
+        if plan in {"closed"} and resident is None:
+            resident = rng.choice(residents)
+        opinion = Opinion(
+            tracking_no=f"YD{created.astimezone(SHANGHAI):%Y%m%d}-D{n:04d}", site_id=site.id,
+            unit_id=site.unit_id, category_id=category.id, kind=category.default_kind,
+            text=text, anonymous=False, resident_id=resident.id if resident else None,
+            state="received", moderation="ok", support_count=rng.randrange(4),
+            created_at=created, updated_at=created)
+        db.session.add(opinion)
+        db.session.flush()
+        workflow.record_submission(opinion, resident_id=opinion.resident_id, entered_by_id=None)
+        try:
+            _drive(opinion.id, plan, created, now, rng, admin,
+                   departments.get(dept_code, fallback), resident)
+        except _Later:
+            pass  # the next step is not due yet: nothing of it was written
+
+
+def seed_evaluation_demo(reports: int = 450, seed: int = 7) -> int:
+    """Add reports driven through the workflow, meetings and scans for the demo; return reports."""
+    from server.dispatch.demo import demo_categories
     from server.evaluation.models import OutcomeRating
     from server.meetings.models import Attendance, Meeting, Outcome
 
     rng = random.Random(seed)
     sites = list(db.session.scalars(select(Site).where(Site.active.is_(True))
                                     .order_by(Site.id)))
-    categories = list(db.session.scalars(select(Category).order_by(Category.sort_order)))
-    departments = list(db.session.scalars(select(Department).order_by(Department.id)))
-    if not sites or not categories or not departments:
+    categories = demo_categories()
+    departments = {d.code: d for d in db.session.scalars(select(Department))}
+    admin = db.session.scalar(select(User).join(Grant).where(Grant.role == "admin")
+                              .order_by(User.id))
+    if not sites or not departments or admin is None:
         return 0
     # Demonstration sites are busier: they appear four times in the draw.
     weighted = sites + [s for s in sites if s.is_demo] * 3
@@ -66,114 +160,44 @@ def seed_evaluation_demo(reports: int = 600, seed: int = 7) -> int:
 
     db.session.execute(insert(Resident), [{"kind": "guest", "created_at": now - timedelta(
         days=120)} for _ in range(300)])
-    residents = list(db.session.scalars(select(Resident.id).order_by(Resident.id.desc())
+    residents = list(db.session.scalars(select(Resident).order_by(Resident.id.desc())
                                         .limit(300)))
-    opinions: list[dict[str, Any]] = []
-    cases: list[dict[str, Any]] = []
-    events: list[dict[str, Any]] = []
-
-    def event(oid: int, at: datetime, action: str, to_state: str, **extra: Any) -> None:
-        events.append({"opinion_id": oid, "at": at, "action": action,
-                       "actor_kind": extra.pop("actor_kind", "system"), "to_state": to_state,
-                       "actor_resident_id": extra.pop("resident_id", None),
-                       "note": extra.pop("note", None), "data": extra.pop("data", {}),
-                       "role": extra.pop("role", None),
-                       # As the workflow writes them: rate events carry the opinion's unit.
-                       "unit_id": opinions[oid]["unit_id"] if action == "rate" else None})
-
+    drawn = []
     for n in range(reports):
-        oid = n  # an index into `opinions` until the database hands out the ids
         site = rng.choice(weighted)
         if n % 3 == 0:  # this month, up to now
             span = max(60.0, (now - month_start).total_seconds())
             created = now - timedelta(seconds=rng.uniform(30, span))
         else:
             created = now - timedelta(days=rng.uniform(1, 90))
-        state = rng.choice(STATES)
-        age = (now - created).total_seconds() / 86400
-        if state in {"closed", "answered"} and age < 1.5:
-            state = "in_progress"
-        resident = rng.choice(residents) if rng.random() < 0.8 else None
-        if state == "closed" and resident is None:
-            resident = rng.choice(residents)
-        category = categories[(n * 7 + rng.randrange(3)) % len(categories)]
-        dept = departments[category.id % len(departments)]
-        answered = rated = rating = None
-        if state in {"closed", "answered"}:
-            answered = created + timedelta(days=rng.uniform(0.5, min(age - 0.5, 14)))
-        if state == "closed":
-            rating = rng.choice(RATINGS)
-            if rating == "unsatisfied":
-                rating = "satisfied"  # closed after a redo: see the timeline below
-                redo = True
-            else:
-                redo = False
-            rated = min(now, answered + timedelta(hours=rng.uniform(2, 20)))
-        due = created + timedelta(days=15)
-        opinions.append({
-            "tracking_no": f"YD{created.astimezone(SHANGHAI):%Y%m%d}-D{n:04d}",
-            "site_id": site.id, "unit_id": site.unit_id, "category_id": category.id,
-            "kind": category.default_kind, "text": TEXTS[n % len(TEXTS)], "anonymous": False,
-            "resident_id": resident, "state": state, "moderation": "ok",
-            "answer": "已安排人员处理，问题已解决。" if answered else None,
-            "answered_at": answered, "rating": rating, "rated_at": rated,
-            "support_count": rng.randrange(4), "created_at": created, "updated_at": rated
-            or answered or created})
-        event(oid, created, "submit", "received", actor_kind="resident" if resident else "system",
-              resident_id=resident)
-        if state in {"received"}:
-            continue
-        if state == "declined":
-            event(oid, created + timedelta(hours=3), "decline", "declined",
-                  note="不属于受理范围，已告知反映人")
-            continue
-        cases.append({"opinion_id": oid, "received_at": created, "department_id": dept.id,
-                      "assigned_at": created + timedelta(hours=2),
-                      "answer_due_at": due, "answer_days": 15, "redo_count": 0,
-                      "return_count": 0, "extension_count": 0})
-        event(oid, created + timedelta(hours=1), "accept", "accepted")
-        event(oid, created + timedelta(hours=2), "assign", "assigned",
-              data={"department_id": dept.id, "department_name": dept.name})
-        if state == "assigned":
-            continue
-        event(oid, created + timedelta(hours=5), "sign", "signed")
-        if state == "signed":
-            continue
-        if state == "in_progress":
-            event(oid, created + timedelta(hours=6), "start", "in_progress")
-            continue
-        assert answered is not None
-        if state == "closed" and redo:
-            first = created + (answered - created) / 2
-            event(oid, first, "answer", "answered", note="已派人查看")
-            event(oid, first + timedelta(hours=3), "rate", "answered", actor_kind="resident",
-                  resident_id=resident, role="resident",
-                  data={"rating": "unsatisfied", "rating_name": "不满意"})
-            event(oid, first + timedelta(hours=3), "redo", "in_progress",
-                  note="群众不满意，退回承办单位重办（第 1 次）")
-            cases[-1]["redo_count"] = 1
-        event(oid, answered, "answer", "answered", note="已安排人员处理，问题已解决。")
-        if state == "closed":
-            assert rated is not None and rating is not None
-            event(oid, rated, "rate", "answered", actor_kind="resident", resident_id=resident,
-                  role="resident", data={"rating": rating})
-            event(oid, rated, "close", "closed", note="群众评价满意，案件办结")
-    ids = list(db.session.scalars(
-        insert(Opinion).returning(Opinion.id, sort_by_parameter_order=True), opinions))
-    for row in cases:
-        row["opinion_id"] = ids[row["opinion_id"]]
-    for row in events:
-        row["opinion_id"] = ids[row["opinion_id"]]
-    db.session.execute(insert(Case), cases)
-    db.session.execute(insert(OpinionEvent), events)
+        # Reports arrive in the day, not at night.
+        local = created.astimezone(SHANGHAI)
+        created = datetime.combine(local.date(), time(rng.randint(7, 20), rng.randint(0, 59)),
+                                   SHANGHAI)
+        if created >= now:
+            created = now - timedelta(minutes=rng.uniform(5, 60))
+        drawn.append((created, n, site))
+    drawn.sort(key=lambda item: item[0])
+    # One transaction for the whole history: each workflow step flushes instead of committing
+    # (a commit per step, thousands of them, took over a minute on SQLite).
+    session = db.session()
+    real_commit = session.commit
+    session.commit = session.flush  # type: ignore[method-assign]
+    try:
+        _file_reports(drawn, rng, now, categories, departments, residents, admin)
+    finally:
+        session.commit = real_commit  # type: ignore[method-assign]
+    db.session.commit()
 
     # Meetings: held ones with outcomes rated by who came; two in session for the wall.
     demo_sites = [s for s in sites if s.is_demo] or sites[:6]
     for index, site in enumerate(demo_sites[:8]):
         title, agreement = MEETINGS[index % len(MEETINGS)]
         in_session = index < 2
-        starts = now - timedelta(minutes=40) if in_session else max(
-            month_start.astimezone(now.tzinfo), now - timedelta(days=2 + index * 3))
+        # Held meetings start at 14:30 on a past day of this month (or the last days).
+        day = max(month_start.date(), (today - timedelta(days=2 + index * 3)).date())
+        starts = now - timedelta(minutes=40) if in_session else datetime.combine(
+            day, time(14, 30), SHANGHAI)
         if starts > now:
             starts = now - timedelta(hours=2)
         meeting = Meeting(code=f"DM{index + 1:03d}", site_id=site.id,
@@ -181,7 +205,7 @@ def seed_evaluation_demo(reports: int = 600, seed: int = 7) -> int:
                           status="in_session" if in_session else "closed", quorum=30)
         db.session.add(meeting)
         db.session.flush()
-        came = rng.sample(residents, rng.randint(18, 40))
+        came = rng.sample([r.id for r in residents], rng.randint(18, 40))
         db.session.execute(insert(Attendance), [
             {"meeting_id": meeting.id, "resident_id": rid, "channel": "onsite",
              "checked_in_at": starts + timedelta(minutes=rng.uniform(0, 15))} for rid in came])
@@ -199,7 +223,7 @@ def seed_evaluation_demo(reports: int = 600, seed: int = 7) -> int:
             for rid in raters])
     db.session.commit()
     _seed_scans(rng, sites, today.date())
-    return len(opinions)
+    return len(drawn)
 
 
 def _seed_scans(rng: random.Random, sites: list[Site], today: Any) -> None:

@@ -6,6 +6,7 @@ import io
 from typing import Any
 from urllib.parse import quote
 
+from server.common.numbers import percent_text
 from server.evaluation import services
 from server.evaluation.topics import hot_topics
 
@@ -17,8 +18,8 @@ COUNTERS = [
 
 
 def percent(value: float | None) -> str:
-    """Format a 0–1 rate for people; no rate is shown as a dash with the reason elsewhere."""
-    return "—" if value is None else f"{value * 100:.1f}%"
+    """Format a 0–1 rate for people (half up); no rate is a dash with the reason elsewhere."""
+    return percent_text(value)
 
 
 def counter_text(key: str, value: Any) -> str:
@@ -212,7 +213,7 @@ def report_file(unit_id: int, period: services.Period, fmt: str) -> tuple[bytes,
     """Return (bytes, mimetype, file name) of the workbook or the briefing."""
     data = build_report(unit_id, period)
     name = f"评价研判_{data['figures']['unit']['name']}_{period.start:%Y%m%d}-" \
-           f"{period.end:%Y%m%d}"
+           f"{period.last:%Y%m%d}"
     if fmt == "pdf":
         return briefing_pdf(data), "application/pdf", quote(name + ".pdf")
     mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

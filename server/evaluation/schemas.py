@@ -25,8 +25,12 @@ class FiguresSchema(Schema):
     """The four highs (rates are 0–1, null when they have no meaning) and the counters."""
 
     unit = fields.Dict()
-    awareness = fields.Float(allow_none=True)
-    participation = fields.Float(allow_none=True)
+    awareness = fields.Float(allow_none=True, metadata={"description": "0–1, 6 decimals"})
+    participation = fields.Float(allow_none=True, metadata={"description": "0–1, 6 decimals"})
+    awareness_per_10k = fields.Float(allow_none=True, metadata={
+        "description": "unique visitors per 10,000 residents (1 decimal, half up)"})
+    participation_per_10k = fields.Float(allow_none=True, metadata={
+        "description": "participants per 10,000 residents (1 decimal, half up)"})
     success = fields.Float(allow_none=True)
     satisfaction = fields.Float(allow_none=True)
     visitors = fields.Integer(allow_none=True)
@@ -47,7 +51,7 @@ class FiguresSchema(Schema):
 
 
 class DashboardSchema(Schema):
-    period = fields.Dict()
+    period = fields.Dict(metadata={"description": "start and end (both inclusive), label"})
     figures = fields.Nested(FiguresSchema)
     definitions = fields.Dict(metadata={"description": "每项指标的口径（名称、公式、说明）"})
     children = fields.List(fields.Nested(FiguresSchema))

@@ -4,7 +4,8 @@ Every figure is a grouped query over the unit's subtree (Unit.path prefix) and t
 only aggregated rows (one per unit × category, one per day …) come back to Python, where
 they are rolled up the unit tree. See DEFINITIONS for what each figure means.
 
-Period: local (Asia/Shanghai) dates, `start` inclusive, `end` exclusive. Case figures
+Period: local (Asia/Shanghai) dates; inside, `end` is exclusive ([start, end)); every request
+and response shows the inclusive last day (`Period.last`). Case figures
 follow the cohort of opinions reported in the period, as they stand now (a case reported
 in March and resolved in April counts as resolved in March's figures from April on).
 """
@@ -39,6 +40,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from server.common.models import UTCDateTime, utcnow
+from server.common.numbers import round_half_up
 from server.common.text import SHANGHAI
 from server.errors import NotFound, ValidationFailed
 from server.evaluation import keys
@@ -55,6 +57,9 @@ T = TypeVar("T")
 # still-waiting cases are not accepted.
 ACCEPTED_STATES = ("accepted", "assigned", "signed", "in_progress", "answered", "closed")
 GOOD_RATINGS = ("satisfied", "basically")
+# Cases whose answer deadline means something: still to be answered, or answered. Declined,
+# merged and voided cases can never be late, so they leave the overdue share's denominator.
+DEADLINE_STATES = ("received", *ACCEPTED_STATES)
 # Meetings that took place (进行中 counts: it is being held).
 HELD_MEETING_STATUSES = ("in_session", "closed")
 
@@ -92,7 +97,9 @@ DEFINITIONS: dict[str, dict[str, str]] = {
     "avg_answer_days": {"name": "平均答复天数",
                         "formula": "已答复件从反映到最近一次答复的平均自然日数", "note": ""},
     "overdue_share": {"name": "超期占比",
-                      "formula": "答复期限已过而未按期答复的件数 ÷ 有答复期限的件数", "note": ""},
+                      "formula": "答复期限已过而未按期答复的件数 ÷ 有答复期限的件数",
+                      "note": "不予受理、合并、作废的件不计入（它们不会超期）；"
+                              "期限为第 N 个工作日北京时间 23:59:59"},
 }
 RATE_KEYS = ("awareness", "participation", "success", "satisfaction")
 COUNTER_KEYS = ("activities", "collected", "solved", "avg_answer_days", "overdue_share")
@@ -118,10 +125,19 @@ class Period:
         hi = datetime.combine(self.end, time(), SHANGHAI).astimezone(UTC)
         return lo, hi
 
+    @property
+    def last(self) -> date:
+        """Return the period's last day (inclusive): what requests and responses carry."""
+        return self.end - timedelta(days=1)
+
     def label(self) -> str:
         """Return the period as people read it (both ends inclusive)."""
-        last = self.end - timedelta(days=1)
-        return f"{self.start:%Y-%m-%d} 至 {last:%Y-%m-%d}"
+        return f"{self.start:%Y-%m-%d} 至 {self.last:%Y-%m-%d}"
+
+    def as_dict(self) -> dict[str, str]:
+        """Return the period as the API shows it: start and end both inclusive, and a label."""
+        return {"start": self.start.isoformat(), "end": self.last.isoformat(),
+                "label": self.label()}
 
 
 def make_period(start: date | None, end: date | None, *, today: date | None = None) -> Period:
@@ -143,11 +159,24 @@ def month_period(year: int, month: int) -> Period:
     return Period(start, end)
 
 
-def ratio(numerator: int | float | None, denominator: int | float | None) -> float | None:
-    """Return numerator/denominator rounded to 4 places, or None when it has no meaning."""
+def ratio(numerator: int | float | None, denominator: int | float | None,
+          places: int = 4) -> float | None:
+    """Return numerator/denominator rounded half up to `places`, or None without meaning."""
     if numerator is None or not denominator:
         return None
-    return round(float(numerator) / float(denominator), 4)
+    return round_half_up(float(numerator) / float(denominator), places)
+
+
+# Rates over a population are tiny at district level (218 of 960,383): kept to 6 places
+# (one resident in a million) and also given per 10,000 residents.
+POPULATION_PLACES = 6
+
+
+def per_10k(numerator: int | None, population: int | None) -> float | None:
+    """Return numerator per 10,000 residents, half up to one decimal (None without meaning)."""
+    if numerator is None or not population:
+        return None
+    return round_half_up(numerator * 10000 / population, 1)
 
 
 # ---- SQL pieces ------------------------------------------------------------------------------
@@ -282,7 +311,8 @@ def _case_groups(path: str, period: Period, now: datetime) -> list[Any]:
     # An open case is late once its deadline passed; an answered one if answered after it.
     finished_at = case((o.state.in_(tuple(OPEN_STATES)), now_lit),
                        else_=func.coalesce(o.answered_at, now_lit))
-    overdue = and_(Case.answer_due_at.is_not(None), Case.answer_due_at < finished_at)
+    has_deadline = and_(Case.answer_due_at.is_not(None), o.state.in_(DEADLINE_STATES))
+    overdue = and_(has_deadline, Case.answer_due_at < finished_at)
 
     stmt = (
         select(
@@ -297,7 +327,7 @@ def _case_groups(path: str, period: Period, now: datetime) -> list[Any]:
             func.sum(case((o.answered_at.is_not(None),
                            _days_between(o.answered_at, o.created_at)),
                           else_=0.0)).label("answer_days"),
-            count_if(Case.answer_due_at.is_not(None)).label("with_deadline"),
+            count_if(has_deadline).label("with_deadline"),
             count_if(overdue).label("overdue"),
         )
         .select_from(o)
@@ -580,11 +610,14 @@ def _figures(node: UnitNode, sums: dict[str, float], participants: int, visitors
              activities: int | None) -> dict[str, Any]:
     """Turn sums for one unit into the four highs and the counters."""
     pop = node.population if node.population and node.population > 0 else None
-    avg_days = (round(sums["answer_days"] / sums["answered"], 1) if sums["answered"] else None)
+    avg_days = (round_half_up(sums["answer_days"] / sums["answered"], 1) if sums["answered"]
+                else None)
     return {
         "unit": {"id": node.id, "name": node.name, "kind": node.kind, "population": pop},
-        "awareness": ratio(visitors, pop),
-        "participation": ratio(participants, pop),
+        "awareness": ratio(visitors, pop, POPULATION_PLACES),
+        "participation": ratio(participants, pop, POPULATION_PLACES),
+        "awareness_per_10k": per_10k(visitors, pop),
+        "participation_per_10k": per_10k(participants, pop),
         "success": ratio(sums["resolved"], sums["accepted"]),
         "satisfaction": ratio(sums["good"] + sums["outcome_good"],
                               sums["rated"] + sums["outcome_rated"]),
@@ -735,8 +768,7 @@ def _dashboard(unit_id: int, period: Period, *, visitors: int | None = None,
 
     figures = _figures(root, total, participants, visitors, held(n.id for n in nodes))
     result: dict[str, Any] = {
-        "period": {"start": period.start.isoformat(), "end": period.end.isoformat(),
-                   "label": period.label()},
+        "period": period.as_dict(),
         "figures": figures,
         "definitions": DEFINITIONS,
     }
@@ -874,7 +906,7 @@ def naive_figures(unit_id: int, period: Period, *, now: datetime | None = None
             sums["answer_days"] += (opinion.answered_at - opinion.created_at).total_seconds() \
                 / 86400
         due = case_row.answer_due_at if case_row is not None else None
-        if due is not None:
+        if due is not None and opinion.state in DEADLINE_STATES:
             sums["with_deadline"] += 1
             finished = now if opinion.state in OPEN_STATES else (opinion.answered_at or now)
             sums["overdue"] += due < finished

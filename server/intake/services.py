@@ -677,12 +677,13 @@ def rating_window(opinion: Opinion, now: datetime) -> dict[str, Any]:
     rated = opinion.rated_at is not None
     until = opinion.rated_at + timedelta(days=RATING_CHANGE_DAYS) if rated else None
     if not rated:
-        can_rate = opinion.state == "answered" and opinion.rating is None
+        # After a redo the earlier rating stays on the opinion until the new answer is rated.
+        can_rate = opinion.state == "answered"
     else:
         can_rate = opinion.state in RATING_CHANGE_STATES and now < until
     return {
         "can_rate": can_rate,
-        "rating": opinion.rating,
+        "rating": opinion.rating if rated else None,
         "rated_at": local_text(opinion.rated_at) if rated else None,
         "rating_changeable_until": local_text(until),
         "rating_fixed": rated and not can_rate,
@@ -734,8 +735,8 @@ def report_detail(opinion: Opinion, *, now: datetime | None = None) -> dict[str,
         "timeline": timeline,
         "answer": opinion.answer,
         "answered_at": local_text(opinion.answered_at),
-        "rating_name": RATINGS.get(opinion.rating or ""),
-        "rating_comment": opinion.rating_comment,
+        "rating_name": RATINGS.get(opinion.rating or "") if opinion.rated_at else None,
+        "rating_comment": opinion.rating_comment if opinion.rated_at else None,
         "entered_on_behalf": opinion.entered_by_id is not None,
     }
 

@@ -46,6 +46,14 @@ class WarningSchema(Schema):
     due_at = fields.DateTime()
     raised_at = fields.DateTime()
     overdue = fields.Boolean()
+    no_handler = fields.Boolean(metadata={
+        "description": "the department has no handler account: its head or the dispatchers "
+                       "were warned instead"})
+
+
+class DepartmentRefSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
 
 
 class WarningListSchema(Schema):
@@ -54,6 +62,7 @@ class WarningListSchema(Schema):
     page = fields.Integer()
     per_page = fields.Integer()
     counts = fields.Nested(CountsSchema)
+    departments_without_handlers = fields.List(fields.Nested(DepartmentRefSchema))
 
 
 class OrderArgsSchema(PageArgsSchema):

@@ -102,6 +102,44 @@ def site_staff_ids(site: Site) -> list[int]:
         roles, Grant.unit_id.is_(None), Grant.site_id.is_(None), Grant.department_id.is_(None)))
 
 
+def dispatcher_ids(unit_id: int | None, site_id: int | None) -> list[int]:
+    """Return the dispatchers whose scope covers a place (district-wide ones included)."""
+    unscoped = and_(Grant.unit_id.is_(None), Grant.site_id.is_(None),
+                    Grant.department_id.is_(None))
+    conditions = [unscoped]
+    if site_id is not None:
+        conditions.append(Grant.site_id == site_id)
+    ancestors = _ancestors(unit_id)
+    if ancestors:
+        conditions.append(Grant.unit_id.in_(ancestors))
+    return _active_users(select(Grant.user_id).where(Grant.role == "dispatcher",
+                                                     or_(*conditions)))
+
+
+def stand_in_ids(department_id: int | None, unit_id: int | None,
+                 site_id: int | None) -> list[int]:
+    """Return who hears a department's warnings when it has no handler account.
+
+    Its head (负责人) if one is set, otherwise the dispatchers whose scope covers the case:
+    a warning that reaches nobody helps nobody.
+    """
+    return head_ids(department_id) or dispatcher_ids(unit_id, site_id)
+
+
+def departments_without_handlers(department_ids: Iterable[int | None]) -> dict[int, str]:
+    """Return the departments among these that have no active handler account (id → name)."""
+    wanted = {i for i in department_ids if i}
+    if not wanted:
+        return {}
+    staffed = set(db.session.scalars(
+        select(Grant.department_id).join(User, User.id == Grant.user_id)
+        .where(Grant.role == "handler", Grant.department_id.in_(wanted),
+               User.active.is_(True))))
+    missing = wanted - staffed
+    return {d.id: d.name for d in db.session.scalars(
+        select(Department).where(Department.id.in_(missing)))} if missing else {}
+
+
 def head_ids(department_id: int | None) -> list[int]:
     """Return the department's head (负责人), if one is set."""
     dept = db.session.get(Department, department_id) if department_id else None
@@ -114,7 +152,8 @@ def order_receiver_ids(order: SupervisionOrder) -> list[int]:
         case = db.session.get(Case, order.opinion_id)
         return case_handler_ids(case) if case else []
     if order.target_kind == "department":
-        return handler_ids(order.department_id)
+        return handler_ids(order.department_id) or stand_in_ids(order.department_id, None,
+                                                                 None)
     site = db.session.get(Site, order.site_id)
     return site_staff_ids(site) if site else []
 
@@ -583,6 +622,8 @@ def list_warnings(user: User, filters: dict[str, Any]) -> dict[str, Any]:
     units = _names(Unit, [r[0].unit_id for r in chunk])
     sites = _names(Site, [r[0].site_id for r in chunk])
     now = utcnow()
+    gaps = departments_without_handlers(r[0].department_id for r in best.values()
+                                        if r[0].member_user_id is None)
     items = []
     for warning, opinion, _case, order in chunk:
         items.append({
@@ -602,6 +643,7 @@ def list_warnings(user: User, filters: dict[str, Any]) -> dict[str, Any]:
             "site_name": sites.get(warning.site_id or 0),
             "window_start": warning.window_start, "due_at": warning.due_at,
             "raised_at": warning.raised_at, "overdue": warning.due_at < now,
+            "no_handler": warning.member_user_id is None and warning.department_id in gaps,
         })
     counts = {level: 0 for level in LEVEL_ORDER}
     for row in best.values():
@@ -609,7 +651,9 @@ def list_warnings(user: User, filters: dict[str, Any]) -> dict[str, Any]:
     if filters.get("level"):
         counts = warning_counts(user, filters)
     return {"items": items, "total": len(ordered), "page": page, "per_page": per_page,
-            "counts": counts}
+            "counts": counts,
+            "departments_without_handlers": [{"id": i, "name": n}
+                                             for i, n in sorted(gaps.items())]}
 
 
 # ---- department heads -------------------------------------------------------------------

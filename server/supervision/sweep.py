@@ -55,6 +55,7 @@ class Step:
 @dataclass
 class SweepResult:
     now: datetime
+    dry_run: bool = False
     checked: int = 0
     raised: dict[str, int] = field(default_factory=lambda: {lvl: 0 for lvl in LEVEL_ORDER})
     notified: int = 0
@@ -62,7 +63,8 @@ class SweepResult:
 
     def as_dict(self) -> dict[str, Any]:
         """Return the figures as plain data."""
-        return {"now": self.now.isoformat(), "checked": self.checked, "raised": self.raised,
+        return {"now": self.now.isoformat(), "dry_run": self.dry_run,
+                "checked": self.checked, "raised": self.raised,
                 "notified": self.notified, "cleared": self.cleared}
 
 
@@ -119,7 +121,9 @@ def _recipients(step: Step, level: str) -> list[int]:
         return sorted(set(ids))
     case = db.session.get(Case, step.target_id)
     assert case is not None
-    ids = services.case_handler_ids(case)
+    # A department with no handler account: its head, or the dispatchers, hear every colour.
+    ids = services.case_handler_ids(case) or services.stand_in_ids(
+        case.department_id, step.unit_id, step.site_id)
     if level == "red":
         ids += services.head_ids(case.department_id)
         ids += services.supervisor_ids(step.unit_id, step.site_id)
@@ -175,10 +179,21 @@ def _raise(step: Step, level: str, now: datetime) -> int | None:
     return count
 
 
-def sweep(now: datetime | None = None) -> SweepResult:
-    """Raise the warnings due at `now` (default: the clock) once each; clear stale ones."""
+def _exists(step: Step, level: str) -> bool:
+    return db.session.scalar(select(OverdueWarning.id).where(
+        OverdueWarning.target_kind == step.target_kind,
+        OverdueWarning.target_id == step.target_id, OverdueWarning.step == step.step,
+        OverdueWarning.level == level, OverdueWarning.due_at == step.due)) is not None
+
+
+def sweep(now: datetime | None = None, *, dry_run: bool = False) -> SweepResult:
+    """Raise the warnings due at `now` (default: the clock) once each; clear stale ones.
+
+    With `dry_run` nothing is written and nobody is notified: the result counts what a real
+    sweep at `now` would raise and whom it would notify.
+    """
     now = now or utcnow()
-    result = SweepResult(now=now)
+    result = SweepResult(now=now, dry_run=dry_run)
     calendar = load_calendar()
     rules = services.thresholds()
     steps = running_steps()
@@ -187,6 +202,11 @@ def sweep(now: datetime | None = None) -> SweepResult:
     for step in steps:
         level = level_for(step.start, step.due, now, calendar, rules)
         if level is None:
+            continue
+        if dry_run:
+            if not _exists(step, level):
+                result.raised[level] += 1
+                result.notified += len(_recipients(step, level))
             continue
         try:
             count = _raise(step, level, now)
@@ -197,6 +217,9 @@ def sweep(now: datetime | None = None) -> SweepResult:
         if count is not None:
             result.raised[level] += 1
             result.notified += count
+    if dry_run:
+        db.session.rollback()
+        return result
     result.cleared = _clear_stale({s.key for s in steps}, now)
     return result
 

@@ -48,7 +48,7 @@ async function show(session) {
   options = await staff("/api/v1/dispatch/options");
   if (options.calendar_warning) {
     $("calendar-warning").textContent = options.calendar_warning;
-    $("calendar-warning").hidden = false;
+    $("calendar-warning-box").hidden = false;
   }
   fill($("f-state"), options.states);
   fill($("f-category"), options.categories);

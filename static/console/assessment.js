@@ -1,4 +1,5 @@
 // Assessment (考评): department and site rankings, demo-site shortfall, checklist, weights.
+import { pct } from "/static/common/numbers.js";
 import { api } from "/static/common/api.js";
 import { el } from "/static/common/dom.js";
 
@@ -6,7 +7,6 @@ const $ = (id) => document.getElementById(id);
 let csrf = null;
 let me = null;
 
-const pct = (v) => (v === null || v === undefined ? "—" : `${(v * 100).toFixed(1)}%`);
 const num = (v) => (v === null || v === undefined ? "—" : String(v));
 
 function staff(path, opts = {}) {

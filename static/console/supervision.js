@@ -52,7 +52,7 @@ async function loadWarnings() {
   $("warning-rows").replaceChildren(...data.items.map((w) => {
     const target = w.target_kind === "order"
       ? `督办 #${w.order_id}${w.tracking_no ? `（${w.tracking_no}）` : ""}` : w.tracking_no;
-    const who = w.department_name || w.member_name || "";
+    const who = (w.department_name || w.member_name || "") + (w.no_handler ? "（无办理人账号）" : "");
     const actions = el("td", { className: "row-actions" });
     if (mayIssue && w.target_kind === "case") {
       actions.append(el("button", { type: "button", className: "secondary", textContent: "督办",
@@ -72,6 +72,11 @@ async function loadWarnings() {
     return row;
   }));
   $("warning-count").textContent = data.total ? `共 ${data.total} 条预警` : "当前没有预警";
+  const gaps = data.departments_without_handlers || [];
+  $("handler-gap").hidden = gaps.length === 0;
+  $("handler-gap").textContent = gaps.length
+    ? `以下部门没有办理人账号，预警改发部门负责人（未设负责人的发给辖区调度员）：${gaps.map((g) => g.name).join("、")}。请为其开设办理人账号。`
+    : "";
 }
 
 function prefillCase(trackingNo) {

@@ -1,4 +1,5 @@
 // Leaders' dashboard (评价研判): four highs, counters, drill-down, heat table, trend, topics.
+import { pct } from "/static/common/numbers.js";
 import { api, ApiError } from "/static/common/api.js";
 import { el } from "/static/common/dom.js";
 
@@ -10,7 +11,6 @@ const COUNTERS = [
   ["overdue_share", ""],
 ];
 
-const pct = (v) => (v === null || v === undefined ? "—" : `${(v * 100).toFixed(1)}%`);
 
 function query() {
   const p = new URLSearchParams();
@@ -21,7 +21,10 @@ function query() {
 }
 
 function rateNote(f, key) {
-  if (f[key] !== null) return "";
+  if (f[key] !== null) {
+    const per10k = f[`${key}_per_10k`];
+    return per10k === null || per10k === undefined ? "" : `每万人 ${per10k.toFixed(1)} 人`;
+  }
   if (key === "awareness" || key === "participation") {
     if (f.unit.population === null) {
       const n = key === "awareness" ? f.visitors : f.participants;
@@ -37,6 +40,7 @@ function tile(def, value, note, unit = "") {
   return el("div", { class: "tile" },
     el("div", { class: "name" }, def.name),
     el("div", { class: none ? "value none" : "value" }, none && note ? note : value + unit),
+    !none && note ? el("div", { class: "per10k" }, note) : "",
     el("div", { class: "def" }, `口径：${def.formula}${def.note ? "。" + def.note : ""}`));
 }
 

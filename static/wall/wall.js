@@ -1,4 +1,5 @@
 // Command-centre wall: first snapshot by fetch (to see a missing login), then Server-Sent Events.
+import { pct as pctText } from "/static/common/numbers.js";
 import { api, ApiError } from "/static/common/api.js";
 
 const $ = (id) => document.getElementById(id);
@@ -15,7 +16,7 @@ function el(tag, attrs = {}, ...children) {
   for (const c of children) node.append(c instanceof Node ? c : document.createTextNode(String(c)));
   return node;
 }
-const pct = (v) => (v === null || v === undefined ? "—" : `${(v * 100).toFixed(1)}`);
+const pct = (v) => pctText(v, "");
 
 const COUNTERS = [
   ["today", "今日新增", "件"], ["month_collected", "本月收集", "件"], ["month_solved", "本月解决", "件"],

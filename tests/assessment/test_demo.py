@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from server.assessment import services
@@ -13,9 +12,7 @@ from server.people.models import User
 def test_demo_seeds_checklist_meetings_and_evidence(app: Any, db: Any) -> None:
     from server.demo import seed_demo
 
-    started = time.perf_counter()
     seed_demo()
-    elapsed = time.perf_counter() - started
     supervisor = db.session.query(User).filter_by(username="supervisor").one()
     status = checklist_status(supervisor)
     assert len(status) == 10                                  # the article's 10 demo sites
@@ -27,4 +24,3 @@ def test_demo_seeds_checklist_meetings_and_evidence(app: Any, db: Any) -> None:
     # may add more at a site, never fewer).
     assert {0, 1, 2, 3} <= held and max(held) >= 4
     assert any(s["status"] == "met" for s in shortfall["sites"])
-    assert elapsed < 30, elapsed

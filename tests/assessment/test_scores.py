@@ -191,17 +191,21 @@ def test_supervision_orders_are_a_penalty(world: Any) -> None:
 
     def order(day: str, **target: Any) -> None:
         at = datetime.fromisoformat(f"{day}T10:00:00+08:00")
+        kind = target.pop("kind", "department" if "site_id" not in target else "case")
         db.session.add(SupervisionOrder(
-            target_kind="department" if "site_id" not in target else "case", demand="请加快办理",
+            target_kind=kind, demand="请加快办理",
             issued_by_id=admin.id, issued_at=at, due_set_at=at, due_at=at + timedelta(days=5),
             status="issued", escalations=0, **target))
 
     order("2025-04-01", department_id=world.dept_a.id)
     order("2025-06-01", department_id=world.dept_a.id, site_id=world.d.site_a.id)
     order("2024-12-31", department_id=world.dept_a.id)  # another year: not counted
+    order("2025-07-01", kind="site", site_id=world.d.site_b.id)
     db.session.commit()
     assert services.orders_received("department", YEAR_2025) == {world.dept_a.id: 2}
-    assert services.orders_received("site", YEAR_2025) == {world.d.site_a.id: 1}
+    # A site answers only for orders on itself: the order on a case reported at site A
+    # counts against the department that held the case, not against site A.
+    assert services.orders_received("site", YEAR_2025) == {world.d.site_b.id: 1}
     a = by_name(services.department_scores(YEAR_2025))["交通运输局"]
     assert a["facts"]["orders"] == 2
     # penalties: 3 redos × 2 = 6, 2 orders × 5 = 10; 47.678 − 16 = 31.678

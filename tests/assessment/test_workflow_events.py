@@ -46,8 +46,9 @@ def test_late_sign_before_a_return_stays_with_the_first_department(app: Any) -> 
     # Only 按时签收率 has data for the first department: 0 ÷ 1 → score 0.0 (not "—").
     assert [c["rate"] for c in a["components"]] == [0.0, None, None, None]
     assert a["score"] == 0.0
+    # The 不满意 stands after the second answer (the resident has not rated it yet).
     wanted = {"signs": 1, "late_signs": 0, "answers": 2, "late_answers": 0, "redo": 1,
-              "cases": 1, "rated": 0}
+              "cases": 1, "rated": 1, "good": 0}
     assert {key: e["facts"][key] for key in wanted} == wanted
-    # 100 × (20×1 + 30×1 + 25×0) ÷ 75 = 66.67, minus one redo × 2 = 64.67
-    assert e["score"] == 64.7
+    # 100 × (20×1 + 30×1 + 25×0 + 25×0) ÷ 100 = 50, minus one redo × 2 = 48
+    assert e["score"] == 48.0

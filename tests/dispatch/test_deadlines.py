@@ -88,7 +88,7 @@ def test_year_the_package_does_not_cover_falls_back_with_a_warning(world: Any) -
     assert "2027" in case.calendar_warning
 
 
-def test_staff_entered_days_override_and_silence_the_warning(world: Any) -> None:
+def test_staff_entered_days_override_and_marking_the_year_ends_the_warning(world: Any) -> None:
     from server.dispatch import services
 
     services.set_calendar_days(world.admin, [
@@ -99,10 +99,42 @@ def test_staff_entered_days_override_and_silence_the_warning(world: Any) -> None
     o = make_opinion(world.d.site_a, kind="help", created_at=received)
     # 10-08 (Fri), 10-09 (make-up Sat), 10-11, 10-12, 10-13.
     assert due_day(o.id) == date(2027, 10, 13)
+    # Entered days are used, but the year is not known to be complete: the warning stays.
     case = db.session.get(Case, o.id)
-    assert case is not None and case.calendar_warning is None
+    assert case is not None and "2027" in (case.calendar_warning or "")
+    assert services.calendar_year(2027)["warning"] is not None
+    services.mark_calendar_year(world.admin, 2027, True)
     assert services.calendar_year(2027)["warning"] is None
+    assert services.calendar_year(2027)["complete"] is True
     assert services.calendar_year(2028)["warning"] is not None
+    db.session.expire_all()
+    assert db.session.get(Case, o.id).calendar_warning is None
+
+
+def test_one_entered_holiday_does_not_silence_the_year_and_deadlines_move(world: Any) -> None:
+    from server.dispatch import services
+
+    # Received on Thursday 2026-12-31 with 5 working days; 2027 is not in the package, so
+    # on plain weekends 2027-01-01 (a Friday) counts: 01-01, 04, 05, 06, 07.
+    o = make_opinion(world.d.site_a, kind="help", created_at=datetime(2026, 12, 31, 10, 0,
+                                                                      tzinfo=SH))
+    assert due_day(o.id) == date(2027, 1, 7)
+    services.set_calendar_days(world.admin, [{"day": date(2027, 1, 1), "is_workday": False,
+                                              "name": "元旦"}])
+    # One holiday is not the year's schedule: "2027 not entered" stays in the console.
+    year = services.calendar_year(2027)
+    assert year["warning"] is not None and year["complete"] is False
+    # The open case was recomputed on the new calendar, with a timeline entry.
+    assert due_day(o.id) == date(2027, 1, 8)
+    entries = [e for e in services.timeline(o.id) if e["action"] == "deadline_recomputed"]
+    assert len(entries) == 1 and "2027-01-07" in entries[0]["note"] \
+        and "2027-01-08" in entries[0]["note"]
+    assert entries[0]["action_name"] == "期限重算"
+    # Removing the day moves it back (a second entry); a change that moves nothing adds none.
+    services.delete_calendar_day(world.admin, date(2027, 1, 1))
+    assert due_day(o.id) == date(2027, 1, 7)
+    services.set_calendar_days(world.admin, [{"day": date(2027, 3, 1), "is_workday": True}])
+    assert len([e for e in services.timeline(o.id) if e["action"] == "deadline_recomputed"]) == 2
 
 
 def test_override_wins_over_the_package(world: Any) -> None:

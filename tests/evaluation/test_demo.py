@@ -31,6 +31,55 @@ def test_demo_seeding_fills_the_four_highs(app: Any) -> None:
     snap = wall.snapshot(_district().id)
     assert snap["counters"]["meetings"] == 2 and snap["counters"]["present"] > 0
     assert len(snap["reports"]) == wall.LATEST_REPORTS
+    _demo_follows_the_rules()
+
+
+def _demo_follows_the_rules() -> None:
+    """The demo's deadlines are the workflow's: calendar, sign-for, redo (issue 22 item 6)."""
+    from datetime import time
+
+    from sqlalchemy import func
+
+    from server.common.text import SHANGHAI
+    from server.dispatch.models import Case
+    from server.dispatch.workdays import add_working_days, load_calendar
+    from server.intake.models import Category, Opinion, OpinionEvent
+    from server.sites.models import Department
+
+    cal = load_calendar()
+    redo_at = dict(db.session.execute(
+        select(OpinionEvent.opinion_id, func.max(OpinionEvent.at))
+        .where(OpinionEvent.action == "redo").group_by(OpinionEvent.opinion_id)).all())
+    extended = set(db.session.scalars(select(OpinionEvent.opinion_id).where(
+        OpinionEvent.action == "approve_extension")))
+    rows = db.session.execute(select(Opinion, Case).join(Case, Case.opinion_id == Opinion.id)
+                              ).all()
+    assert len(rows) > 400
+    kinds = {"help": 5, "consult": 3}
+    for opinion, case in rows:
+        assert case.answer_due_at is not None
+        assert case.answer_due_at.astimezone(SHANGHAI).time() == time(23, 59, 59)
+        start = redo_at.get(opinion.id, case.received_at)
+        if opinion.id not in extended:
+            assert case.answer_due_at == add_working_days(start, case.answer_days, cal), \
+                opinion.tracking_no
+        if opinion.kind in kinds:
+            assert case.answer_days == kinds[opinion.kind]
+        if case.signed_at is not None or opinion.state == "assigned":
+            assert case.sign_due_at is not None, opinion.tracking_no
+    assert len(redo_at) > 10
+    late_signs = db.session.scalars(select(OpinionEvent).where(OpinionEvent.action == "sign")
+                                    ).all()
+    assert 0 < sum(bool(e.data.get("late")) for e in late_signs) < len(late_signs)
+    # Categories and departments that fit the texts.
+    by_text = {o.text: (o.category_id, case.department_id) for o, case in rows}
+    names = dict(db.session.execute(select(Category.id, Category.name)).all())
+    depts = dict(db.session.execute(select(Department.id, Department.name)).all())
+    clinic = by_text["村卫生室药品不全，老人配药要跑到镇上。"]
+    assert names[clinic[0]] == "医疗卫生"
+    market = [case.department_id for o, case in rows if o.text.startswith("菜市场")
+              and case.department_id]
+    assert market and {depts[d] for d in market} == {"城市管理局"}
 
 
 @pytest.mark.browser

@@ -42,7 +42,8 @@ def test_village_without_ratings_has_no_satisfaction_rate(world: Any) -> None:
     assert f["overdue_share"] is None   # no case has a deadline
     assert f["avg_answer_days"] == 3.0
     assert f["participants"] == 2       # r1 reported, r5 checked in
-    assert f["participation"] == 0.0007  # 2 / 3000 rounded
+    assert f["participation"] == 0.000667  # 2 / 3000, half up to 6 places
+    assert f["participation_per_10k"] == 6.7
     assert f["visitors"] == 0 and f["awareness"] == 0.0
     assert f["activities"] == 1
 

@@ -79,7 +79,8 @@ def test_new_answer_after_redo_is_a_new_item_with_a_new_window(app: Any) -> None
     workflow.rate(o.id, resident, "unsatisfied", "没修", now=t0)
     workflow.answer(o.id, handler, "第二次：已更换灯头")
     fresh = db.session.get(Opinion, o.id)
-    assert fresh.rating is None and fresh.rated_at is None
+    # The 不满意 stands (the figures read it) until the new answer is rated: a new window.
+    assert fresh.rating == "unsatisfied" and fresh.rated_at is None
     later = t0 + timedelta(days=10)
     rated = workflow.rate(o.id, resident, "satisfied", None, now=later)
     assert rated.state == "closed" and rated.rated_at == later

@@ -154,11 +154,32 @@ def test_concurrent_sweeps_raise_each_warning_once(sv: Any, app: Flask) -> None:
 def test_cli_sweep_accepts_a_frozen_now(sv: Any, app: Flask) -> None:
     _signed_case(sv, sh(2026, 11, 16, 10), "consult")
     runner = app.test_cli_runner()
-    out = runner.invoke(args=["supervision", "sweep", "--now", "2026-11-18T09:00"])
+    out = runner.invoke(args=["supervision", "sweep", "--now", "2026-11-18T09:00", "--commit"])
     assert out.exit_code == 0, out.output
     assert "新增蓝色 0、黄色 0、红色 0" in out.output
-    out = runner.invoke(args=["supervision", "sweep", "--now", "2026-11-20T09:00+08:00"])
+    out = runner.invoke(args=["supervision", "sweep", "--now", "2026-11-20T09:00+08:00",
+                              "--commit"])
     assert "红色 1 条预警，发出 3 条通知" in out.output
-    out = runner.invoke(args=["supervision", "sweep", "--now", "2026-11-20T09:01+08:00"])
+    out = runner.invoke(args=["supervision", "sweep", "--now", "2026-11-20T09:01+08:00",
+                              "--commit"])
     assert "红色 0 条预警" in out.output
     assert runner.invoke(args=["supervision", "sweep", "--now", "soon"]).exit_code != 0
+
+
+def test_cli_sweep_with_a_future_now_is_a_dry_run_unless_told(sv: Any, app: Flask) -> None:
+    _signed_case(sv, sh(2026, 11, 16, 10), "consult")
+    runner = app.test_cli_runner()
+    out = runner.invoke(args=["supervision", "sweep", "--now", "2026-11-20T09:00+08:00"])
+    assert out.exit_code == 0, out.output
+    assert "试运行" in out.output and "未写入任何预警，未发送任何通知" in out.output
+    assert "将新增蓝色 0、黄色 0、红色 1 条预警，将发出 3 条通知" in out.output
+    # Nothing was written: no warning, no notice, no red mark on the case.
+    assert _warnings() == []
+    assert _recipients("red") == {}
+    data = runner.invoke(args=["supervision", "sweep", "--now", "2026-11-20T09:00+08:00",
+                               "--json"]).output
+    assert '"dry_run": true' in data and _warnings() == []
+    assert runner.invoke(args=["supervision", "sweep", "--commit"]).exit_code != 0
+    out = runner.invoke(args=["supervision", "sweep", "--now", "2026-11-20T09:00+08:00",
+                              "--commit"])
+    assert "红色 1 条预警" in out.output and _warnings() == [("answer", "red")]
