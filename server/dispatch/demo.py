@@ -23,7 +23,8 @@ DEMO_TEXTS = [
 
 def seed_dispatch_demo(cases: int = 6) -> int:
     """Route every category to a department, add reply templates, file a few demo cases."""
-    from server.intake.services import allocate_tracking_no, seed_default_categories
+    from server.intake.categories import seed_default_categories
+    from server.intake.tracking import allocate_tracking_no
 
     categories = seed_default_categories()
     departments = list(db.session.scalars(select(Department).where(Department.active.is_(True))

@@ -389,12 +389,12 @@ def timeline(opinion_id: int) -> list[dict[str, Any]]:
 
 
 def _photos(opinion_id: int) -> list[dict[str, Any]]:
-    from server.intake import services as intake_services
+    from server.intake.media import photo_urls
     from server.intake.models import OpinionPhoto
 
     rows = db.session.scalars(select(OpinionPhoto).where(
         OpinionPhoto.opinion_id == opinion_id).order_by(OpinionPhoto.position)).all()
-    return [intake_services.photo_urls(p) for p in rows]
+    return [photo_urls(p) for p in rows]
 
 
 # ---- assignment helpers -----------------------------------------------------------------

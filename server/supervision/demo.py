@@ -40,7 +40,7 @@ def _user(role: str) -> User | None:
 
 def _late_case(index: int, site: Site, category: Category | None, text: str, step: str,
                colour: str, target: str, admin: User, now: datetime, cal: Any) -> Opinion:
-    from server.intake.services import allocate_tracking_no
+    from server.intake.tracking import allocate_tracking_no
 
     opinion = Opinion(tracking_no=allocate_tracking_no(), site_id=site.id, unit_id=site.unit_id,
                       category_id=category.id if category else None,

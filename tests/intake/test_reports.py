@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 
 from server.intake.models import IdempotencyKey, Opinion, OpinionEvent, OpinionSupport
-from server.intake.services import allocate_tracking_no
+from server.intake.tracking import allocate_tracking_no
 from tests.factories import bearer, login, make_district, make_resident, make_user
 from tests.intake.factories import (
     answer_via_dispatch,
