@@ -28,7 +28,7 @@ UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 CSRF_HEADER = "X-CSRF-Token"
 # Signing in again replaces the session, and an invitation link carries its own signed
 # token and never acts as the session's user: there is nothing to forge in either.
-CSRF_EXEMPT_ENDPOINTS = {"auth.login", "auth.thinktank.respond_by_token"}
+CSRF_EXEMPT_ENDPOINTS = {"auth.login", "thinktank.respond_by_token"}
 
 
 @dataclass

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from server.extensions import db
 from server.people.models import Invitation
 from tests.factories import PASSWORD, make_user
-from tests.people.test_thinktank import farm_road_world, make_opinion
+from tests.thinktank.test_thinktank import farm_road_world, make_opinion
 
 
 @pytest.mark.browser
