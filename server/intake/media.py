@@ -67,13 +67,12 @@ def process_photo(raw: bytes, *, max_bytes: int, max_pixels: int) -> ProcessedPh
                 if width * height > max_pixels:
                     raise _invalid("照片尺寸过大，请换一张照片", "photo_dimensions")
                 probe.verify()
-            with Image.open(io.BytesIO(raw)) as image:
-                if image.format == "JPEG":
+            with Image.open(io.BytesIO(raw)) as opened:
+                if opened.format == "JPEG":
                     # Decode big JPEGs at a reduced scale: faster and far less memory.
-                    image.draft("RGB", (MAX_EDGE, MAX_EDGE))
-                image.load()
-                image = ImageOps.exif_transpose(image)
-                image = _flatten(image)
+                    opened.draft("RGB", (MAX_EDGE, MAX_EDGE))
+                opened.load()
+                image = _flatten(ImageOps.exif_transpose(opened))
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
             raise _invalid("照片尺寸过大，请换一张照片", "photo_dimensions") from exc
         except UnidentifiedImageError as exc:

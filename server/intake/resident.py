@@ -139,9 +139,10 @@ def rating_window(opinion: Opinion, now: datetime) -> dict[str, Any]:
     """
     from server.dispatch.workflow import RATING_CHANGE_DAYS, RATING_CHANGE_STATES
 
-    rated = opinion.rated_at is not None
-    until = opinion.rated_at + timedelta(days=RATING_CHANGE_DAYS) if rated else None
-    if not rated:
+    rated_at = opinion.rated_at
+    until = rated_at + timedelta(days=RATING_CHANGE_DAYS) if rated_at is not None else None
+    rated = until is not None
+    if until is None:
         can_rate = opinion.state == "answered" and opinion.rating is None
     else:
         can_rate = opinion.state in RATING_CHANGE_STATES and now < until

@@ -69,7 +69,7 @@ async function loadScores() {
 
 async function loadChecklist() {
   let rows;
-  try { rows = await staff("/api/v1/assessment/checklist/sites"); } catch (e) { rows = []; }
+  try { rows = await staff("/api/v1/assessment/checklist/sites"); } catch { rows = []; }
   $("checklist").replaceChildren(
     el("tr", {}, ...["示范点", "所属单元", "已交材料", "已审核通过", "标准项数", "状态"].map((h) => el("th", {}, h))),
     ...rows.map((s) => el("tr", {},
@@ -153,7 +153,7 @@ async function loadWeights() {
 async function main() {
   try {
     me = await api("/api/v1/auth/me", { token: null });
-  } catch (e) {
+  } catch {
     $("need-login").hidden = false;
     document.body.dataset.ready = "1";
     return;

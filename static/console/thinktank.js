@@ -159,7 +159,7 @@ async function start() {
   let session;
   try {
     session = await staff("/api/v1/auth/me");
-  } catch (err) {
+  } catch {
     $("need-login").hidden = false;
     document.body.dataset.ready = "1";
     return;

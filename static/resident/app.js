@@ -42,7 +42,7 @@ function setLarge(on) {
   document.documentElement.classList.toggle("large", on);
   $("large-toggle").setAttribute("aria-pressed", on ? "true" : "false");
   $("large-toggle").textContent = on ? "标准字" : "大字";
-  try { localStorage.setItem(LARGE_KEY, on ? "1" : "0"); } catch (e) { /* private mode */ }
+  try { localStorage.setItem(LARGE_KEY, on ? "1" : "0"); } catch { /* private mode */ }
 }
 
 // ---- views ------------------------------------------------------------------------------
@@ -59,7 +59,7 @@ async function route() {
   $("page-error").hidden = true;
   try {
     await state.ready;
-  } catch (e) {
+  } catch {
     return;
   }
   if (parts[0] === "report") { openForm(); show("report"); return; }
@@ -147,7 +147,7 @@ async function shrink(file) {
     canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
     const blob = await new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", 0.85));
     return blob && blob.size < file.size ? blob : file;
-  } catch (e) {
+  } catch {
     return file;
   }
 }
@@ -183,7 +183,7 @@ async function findSimilar() {
     const items = await api("/api/v1/intake/similar", { method: "POST",
       body: { site_code: code, text, category_id: state.category } });
     renderSimilar(items.filter((i) => !i.mine));
-  } catch (e) { /* suggestions are optional */ }
+  } catch { /* suggestions are optional */ }
 }
 
 function renderSimilar(items) {
@@ -632,7 +632,7 @@ async function load() {
 
 function main() {
   let large = false;
-  try { large = localStorage.getItem(LARGE_KEY) === "1"; } catch (e) { /* private mode */ }
+  try { large = localStorage.getItem(LARGE_KEY) === "1"; } catch { /* private mode */ }
   setLarge(large);
   $("large-toggle").addEventListener("click", () =>
     setLarge(!document.documentElement.classList.contains("large")));
