@@ -32,7 +32,7 @@ migrate:
 .PHONY: posters
 posters:
 	@./scripts/bootstrap.sh
-	@.venv/bin/flask --app server db upgrade heads
+	@.venv/bin/flask --app server db upgrade
 	@.venv/bin/flask --app server seed-demo
 	@.venv/bin/flask --app server posters --unit-code YD01001 --size A4 -o out/poster-A4.png
 	@.venv/bin/flask --app server posters --unit-code YD --size A4 -o out/district-posters.pdf

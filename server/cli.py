@@ -80,7 +80,7 @@ def serve_command(host: str, port: int, workers: int) -> None:
     from server.sites.models import Site
 
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
-    upgrade(directory=str(ROOT / "migrations"), revision="heads")
+    upgrade(directory=str(ROOT / "migrations"), revision="head")
     if not is_seeded():
         click.echo("首次启动：正在生成演示数据（盐都区 14 个板块、250 个村居）……")
         seed_demo()

@@ -93,7 +93,7 @@ def app(
 
     with application.app_context():
         _reset_schema(db)
-        upgrade(directory=str(ROOT / "migrations"), revision="heads")
+        upgrade(directory=str(ROOT / "migrations"), revision="head")
     yield application
     with application.app_context():
         db.session.remove()

@@ -201,11 +201,6 @@ class UnitNode:
     population: int | None
 
 
-def load_unit(unit_id: int) -> Unit:
-    """Return a unit, or raise 404 unit_not_found."""
-    return _load_unit(unit_id)
-
-
 def _load_unit(unit_id: int) -> Unit:
     unit = db.session.get(Unit, unit_id)
     if unit is None:
@@ -609,7 +604,7 @@ def _figures(node: UnitNode, sums: dict[str, float], participants: int, visitors
 def _meetings_available() -> bool:
     try:
         from server.meetings.models import Meeting  # noqa: F401
-    except ImportError:  # pragma: no cover - meetings not landed
+    except ImportError:  # pragma: no cover
         return False
     return True
 

@@ -57,7 +57,7 @@ def snapshot(unit_id: int, *, now: datetime | None = None) -> dict[str, Any]:
     # Without an explicit `now` the month's figures come from the dashboard cache.
     figures_now = now
     now = now or utcnow()
-    unit = services.load_unit(unit_id)
+    unit = services._load_unit(unit_id)
     subtree = select(Unit.id).where(Unit.path.startswith(unit.path, autoescape=True))
     today = local_time(now).date()
     month = services.Period(today.replace(day=1), today + timedelta(days=1))

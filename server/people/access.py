@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import wraps
-from typing import Any, TypeVar
+from typing import Any
 
 from flask import Flask, Request, g, request, session
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
@@ -23,7 +22,6 @@ from server.people.services import (
 )
 from server.sites.models import Site, Unit
 
-F = TypeVar("F", bound=Callable[..., Any])
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 CSRF_HEADER = "X-CSRF-Token"
 # Signing in again replaces the session, and an invitation link carries its own signed
@@ -125,20 +123,6 @@ def _forget_identity() -> None:
     g.pop("identity", None)
 
 
-def staff_required(*roles: str) -> Callable[[F], F]:
-    """Require a signed-in staff user holding one of the roles (any role if none given)."""
-
-    def decorator(view: F) -> F:
-        @wraps(view)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            require_staff(*roles)
-            return view(*args, **kwargs)
-
-        return wrapper  # type: ignore[return-value]
-
-    return decorator
-
-
 def require_staff(*roles: str) -> User:
     """Return the staff user, or raise 401 (nobody) / 403 (a resident or a missing role)."""
     identity = current_identity()
@@ -168,17 +152,6 @@ def require_resident() -> Resident:
     if identity.resident is None:
         raise Unauthorized("请先打开扫码页面获取身份", code="resident_required")
     return identity.resident
-
-
-def resident_required(view: F) -> F:
-    """Require a resident token."""
-
-    @wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        require_resident()
-        return view(*args, **kwargs)
-
-    return wrapper  # type: ignore[return-value]
 
 
 # ---- scopes -----------------------------------------------------------------------------
