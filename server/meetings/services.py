@@ -1000,13 +1000,12 @@ def resident_id_from_token() -> int:
     Voting also needs a check-in, which loaded the resident once; the signature is enough
     here and saves a database read per vote. Other endpoints use require_resident().
     """
-    from flask import request
 
     from server.errors import Unauthorized
+    from server.people.access import bearer_token
     from server.people.services import RESIDENT_TOKEN_PREFIX, resident_id_for_token
 
-    header = request.headers.get("Authorization", "")
-    token = header[7:].strip() if header.lower().startswith("bearer ") else ""
+    token = bearer_token() or ""
     if not token.startswith(RESIDENT_TOKEN_PREFIX):
         from server.people.access import require_resident
 
