@@ -1,5 +1,6 @@
 // Small fetch wrapper shared by every page: JSON in and out, our error shape turned into Error.
-const TOKEN_KEY = "sl.resident.token";
+import { RESIDENT_TOKEN as TOKEN_KEY } from "/static/common/keys.js";
+
 
 export class ApiError extends Error {
   constructor(body, status) {

@@ -56,7 +56,9 @@ def test_dispatcher_assigns_handler_signs_and_answers(
         page.wait_for_selector("#login-form:not([hidden])")
 
         _login(page, live_server.url, w.handler.username)
-        page.click(f"#case-rows tr[data-id='{case.id}']")
+        # The inbox row opens by keyboard too: it takes focus and Enter opens the case.
+        page.focus(f"#case-rows tr[data-id='{case.id}']")
+        page.keyboard.press("Enter")
         page.wait_for_selector("#c-actions button[data-action=sign]")
         shown = page.eval_on_selector_all("#c-actions button", BUTTONS)
         assert set(shown) == {"sign", "return"}
