@@ -1,5 +1,5 @@
 # The two commands: `make run` (start with demo data) and `make test` (everything CI runs).
-.PHONY: run test lint openapi migrate bootstrap
+.PHONY: run test test-fast lint openapi migrate bootstrap
 
 run:
 	@./scripts/bootstrap.sh
@@ -8,11 +8,18 @@ run:
 test:
 	@./scripts/test.sh
 
+# The inner loop: the static checks, then one pytest pass (embedded, or TEST_DATABASE_URL /
+# TEST_REDIS_URL when set) without the browser and slow tests. `make test` stays the whole suite.
+test-fast:
+	@./scripts/bootstrap.sh --test
+	@./scripts/lint.sh
+	@.venv/bin/python -m pytest -m "not browser and not slow" -q $(ARGS)
+
 bootstrap:
 	@./scripts/bootstrap.sh --test
 
 lint:
-	@.venv/bin/ruff check .
+	@./scripts/lint.sh
 
 openapi:
 	@.venv/bin/flask --app server openapi
@@ -25,7 +32,7 @@ migrate:
 .PHONY: posters
 posters:
 	@./scripts/bootstrap.sh
-	@.venv/bin/flask --app server db upgrade heads
+	@.venv/bin/flask --app server db upgrade
 	@.venv/bin/flask --app server seed-demo
 	@.venv/bin/flask --app server posters --unit-code YD01001 --size A4 -o out/poster-A4.png
 	@.venv/bin/flask --app server posters --unit-code YD --size A4 -o out/district-posters.pdf

@@ -37,9 +37,9 @@ def main() -> None:
     from server.extensions import db
     from server.intake.models import Opinion
     from server.people.models import Expert, Member, MemberSite, User
-    from server.people.thinktank import suggest, suggest_for_opinion
-    from server.people.thinktank_demo import seed_thinktank_demo
     from server.sites.models import Site
+    from server.thinktank.demo import seed_thinktank_demo
+    from server.thinktank.services import suggest, suggest_for_opinion
 
     workdir = Path(tempfile.mkdtemp(prefix="sl-bench-thinktank-"))
     app = create_app({"INSTANCE_PATH": str(workdir),

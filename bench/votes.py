@@ -437,7 +437,7 @@ def main() -> None:
     try:
         app = create_app(config)
         with app.app_context():
-            upgrade(directory=str(ROOT / "migrations"), revision="heads")
+            upgrade(directory=str(ROOT / "migrations"), revision="head")
         # polls: 0 the event streams, 1 warm-up, then one per (round, concurrency, app)
         data = setup_real(app, max(votes, sse_votes, warm), polls=2 + 4 * rounds)
         next_poll = iter(range(2, 2 + 4 * rounds))

@@ -45,3 +45,18 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$sum" ]; then
   .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
   echo "$sum" > "$stamp"
 fi
+
+# ESLint for the pages' scripts (tests only): the machine's node/npm, the committed lockfile.
+if [ "$want_browser" = 1 ]; then
+  if ! command -v npm >/dev/null 2>&1; then
+    echo "请安装 Node.js 与 npm（测试用 ESLint 需要）" >&2
+    exit 1
+  fi
+  npm_stamp=node_modules/.package-lock.sha256
+  npm_sum=$(sha256sum package-lock.json | cut -d' ' -f1)
+  if [ ! -f "$npm_stamp" ] || [ "$(cat "$npm_stamp")" != "$npm_sum" ]; then
+    echo "==> installing npm packages (package-lock.json)"
+    npm ci --no-audit --no-fund --silent
+    echo "$npm_sum" > "$npm_stamp"
+  fi
+fi

@@ -7,8 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/bootstrap.sh --test
 
-echo "==> ruff"
-.venv/bin/ruff check .
+./scripts/lint.sh
 
 if [ -z "${TEST_DATABASE_URL:-}${TEST_REDIS_URL:-}" ]; then
   echo "==> pytest: embedded default (SQLite + embedded Redis)"

@@ -9,10 +9,10 @@ from flask import Flask
 from server.config import ROOT, finalize, load_config
 
 # Each domain package has routes.py (an API blueprint `blp`); some also serve pages.
-DOMAINS = ("people", "sites", "intake", "dispatch", "meetings", "evaluation", "supervision",
-           "notify", "assessment", "audit")
+DOMAINS = ("people", "thinktank", "sites", "intake", "dispatch", "meetings", "evaluation",
+           "supervision", "notify", "assessment", "audit")
 PAGE_DOMAINS = ("intake", "dispatch", "meetings", "evaluation", "supervision", "assessment",
-                "people", "audit")
+                "thinktank", "audit")
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:

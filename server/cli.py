@@ -23,9 +23,9 @@ def register_cli(app: Flask) -> None:
     from server.evaluation.cli import evaluation_cli
     from server.meetings.cli import meetings_cli
     from server.notify.cli import deliver_command
-    from server.people.cli import thinktank_cli
     from server.sites.cli import posters_command
     from server.supervision.cli import supervision_cli
+    from server.thinktank.cli import thinktank_cli
 
     for command in (posters_command, deliver_command, evaluation_cli, meetings_cli,
                     supervision_cli, assessment_cli, thinktank_cli, audit_cli):
@@ -80,7 +80,7 @@ def serve_command(host: str, port: int, workers: int) -> None:
     from server.sites.models import Site
 
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
-    upgrade(directory=str(ROOT / "migrations"), revision="heads")
+    upgrade(directory=str(ROOT / "migrations"), revision="head")
     if not is_seeded():
         click.echo("首次启动：正在生成演示数据（盐都区 14 个板块、250 个村居）……")
         seed_demo()

@@ -194,7 +194,7 @@ def seed_demo(seed: int = 2026) -> list[DemoAccount]:
     from server.assessment.demo import seed_assessment_demo
 
     seed_assessment_demo()
-    from server.people.thinktank_demo import seed_thinktank_demo
+    from server.thinktank.demo import seed_thinktank_demo
 
     seed_thinktank_demo()  # 1,450 experts and members attached to sites
     from server.evaluation.demo import seed_evaluation_demo

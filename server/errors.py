@@ -57,10 +57,6 @@ class RateLimited(DomainError):
     status, code, message = 429, "rate_limited", "操作太频繁，请稍后再试"
 
 
-class UpstreamError(DomainError):
-    status, code, message = 502, "upstream_error", "外部服务暂时不可用，请稍后再试"
-
-
 HTTP_MESSAGES = {
     400: ("bad_request", "请求有误"),
     401: ("unauthorized", "请先登录"),

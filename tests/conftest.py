@@ -12,7 +12,7 @@ import socket
 import subprocess
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -93,7 +93,7 @@ def app(
 
     with application.app_context():
         _reset_schema(db)
-        upgrade(directory=str(ROOT / "migrations"), revision="heads")
+        upgrade(directory=str(ROOT / "migrations"), revision="head")
     yield application
     with application.app_context():
         db.session.remove()
@@ -162,6 +162,27 @@ def client(app: Flask) -> FlaskClient:
     return app.test_client()
 
 
+_UNSET = object()
+
+
+@pytest.fixture
+def config_override(app: Flask) -> Iterator[Callable[..., None]]:
+    """Set app config keys for one test (`config_override(KEY=value)`); all come back after."""
+    saved: dict[str, Any] = {}
+
+    def override(**values: Any) -> None:
+        for key, value in values.items():
+            saved.setdefault(key, app.config.get(key, _UNSET))
+            app.config[key] = value
+
+    yield override
+    for key, old in saved.items():
+        if old is _UNSET:
+            app.config.pop(key, None)
+        else:
+            app.config[key] = old
+
+
 @pytest.fixture
 def wechat(wechat_fake: FakeWeChatServer) -> Iterator[FakeWeChatServer]:
     wechat_fake.calls.clear()
@@ -213,13 +234,38 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture
-def phone(browser: Any) -> Iterator[Any]:
-    """A fresh browser context at a 360×640 phone viewport."""
-    context = browser.new_context(viewport={"width": 360, "height": 640}, device_scale_factor=2,
-                                  is_mobile=True, has_touch=True, locale="zh-CN")
-    page = context.new_page()
-    yield page
-    context.close()
+def new_context(browser: Any) -> Iterator[Callable[..., Any]]:
+    """Open browser contexts (zh-CN unless told) that are closed after the test, pass or fail."""
+    contexts: list[Any] = []
+
+    def open_context(**options: Any) -> Any:
+        context = browser.new_context(**{"locale": "zh-CN", **options})
+        contexts.append(context)
+        return context
+
+    yield open_context
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def phone(new_context: Callable[..., Any]) -> Any:
+    """A page in a fresh browser context at a 360×640 phone viewport."""
+    context = new_context(viewport={"width": 360, "height": 640}, device_scale_factor=2,
+                          is_mobile=True, has_touch=True)
+    return context.new_page()
+
+
+BROWSER_FIXTURES = {"browser", "new_context", "phone"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Refuse a test that drives Chromium without the `browser` marker (test-fast skips them)."""
+    unmarked = [item.nodeid for item in items
+                if BROWSER_FIXTURES & set(getattr(item, "fixturenames", ()))
+                and item.get_closest_marker("browser") is None]
+    if unmarked:
+        raise pytest.UsageError("mark these @pytest.mark.browser: " + ", ".join(unmarked))
 
 
 @pytest.fixture

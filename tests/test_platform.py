@@ -97,7 +97,7 @@ RESTART_SCRIPT = textwrap.dedent("""
 
     app = create_app()
     with app.app_context():
-        upgrade(directory=sys.argv[2], revision="heads")
+        upgrade(directory=sys.argv[2], revision="head")
         if sys.argv[1] == "write":
             from server.demo import seed_demo
             seed_demo()

@@ -257,7 +257,7 @@ def _pdf_limit() -> int:
 
 def upload_limit() -> int:
     """Return how many bytes an upload may have (the larger of the photo and PDF limits)."""
-    from server.intake.services import setting
+    from server.intake.settings import setting
 
     return max(_pdf_limit(), int(setting("INTAKE_PHOTO_MAX_BYTES")))
 
@@ -275,7 +275,7 @@ def _check_pdf(raw: bytes) -> None:
 def add_evidence(user: User, site_id: int, item_id: int, raw: bytes, filename: str,
                  note: str | None) -> dict[str, Any]:
     """Store a photo (checked, stripped, re-encoded) or a PDF as evidence for one item."""
-    from server.intake.services import setting
+    from server.intake.settings import setting
 
     site = _demo_site(site_id, user, UPLOAD_ROLES)
     item = _item(item_id)

@@ -517,8 +517,7 @@ def demo_shortfall(year: int, *, today: date | None = None,
 
 def _district_wide(user: User, roles: Iterable[str]) -> bool:
     wanted = set(roles)
-    return any(g.role in wanted and g.unit_id is None and g.site_id is None
-               and g.department_id is None for g in user.grants)
+    return any(g.role in wanted and g.district_wide for g in user.grants)
 
 
 def department_filter(user: User) -> ColumnElement[bool]:

@@ -281,6 +281,7 @@ def client_ip_of(remote_addr: str | None, forwarded_for: str, trusted: int) -> s
 def _actor() -> tuple[int | None, str | None, int | None]:
     """Return (user id, username, resident id) without raising and without reading the
     database for resident tokens (the vote path must stay off the database)."""
+    from server.people.access import bearer_token
     from server.people.services import (
         RESIDENT_TOKEN_PREFIX,
         STAFF_TOKEN_PREFIX,
@@ -293,9 +294,8 @@ def _actor() -> tuple[int | None, str | None, int | None]:
         return identity.user.id, identity.user.username, None
     if identity is not None and identity.resident is not None:
         return None, None, identity.resident.id
-    header = request.headers.get("Authorization", "")
-    if header.lower().startswith("bearer "):
-        token = header[7:].strip()
+    token = bearer_token()
+    if token is not None:
         if token.startswith(RESIDENT_TOKEN_PREFIX):
             return None, None, resident_id_for_token(token)
         if token.startswith(STAFF_TOKEN_PREFIX):

@@ -21,13 +21,6 @@ def mask_phone(phone: str | None) -> str | None:
     return "**"
 
 
-def mask_openid(openid: str | None) -> str | None:
-    """Mask a WeChat id, keeping a hint for staff who must tell two apart."""
-    if not openid:
-        return openid
-    return openid[:4] + "****" + openid[-2:] if len(openid) > 6 else "****"
-
-
 def local_time(value: datetime) -> datetime:
     """Convert a UTC time to Asia/Shanghai for display."""
     return value.astimezone(SHANGHAI)

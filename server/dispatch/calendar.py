@@ -53,7 +53,7 @@ def recompute_open_deadlines(user: User | None, old: Calendar, new: Calendar) ->
         select(Opinion, Case).join(Case, Case.opinion_id == Opinion.id)
         .where(Opinion.state.in_(tuple(OPEN_STATES)))).all()
     ids = [o.id for o, _c in rows]
-    redo_at = dict(db.session.execute(
+    redo_at: dict[int, datetime] = dict(db.session.execute(  # type: ignore[arg-type]
         select(OpinionEvent.opinion_id, func.max(OpinionEvent.at))
         .where(OpinionEvent.action == "redo", OpinionEvent.opinion_id.in_(ids))
         .group_by(OpinionEvent.opinion_id)).all()) if ids else {}

@@ -35,7 +35,7 @@ DEMO_TEXTS = [text for text, _c, _d in REPORTS]
 
 def demo_categories() -> dict[str, Category]:
     """Return the demo's categories by code (intake's defaults plus the demo's extras)."""
-    from server.intake.services import seed_default_categories
+    from server.intake.categories import seed_default_categories
 
     seed_default_categories()
     existing = {c.code: c for c in db.session.scalars(select(Category))}
@@ -50,7 +50,7 @@ def demo_categories() -> dict[str, Category]:
 
 def seed_dispatch_demo(cases: int = 6) -> int:
     """Route every category to its department, add reply templates, file a few demo cases."""
-    from server.intake.services import allocate_tracking_no
+    from server.intake.tracking import allocate_tracking_no
 
     categories = demo_categories()
     departments = {d.code: d for d in db.session.scalars(

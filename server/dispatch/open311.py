@@ -198,11 +198,11 @@ def create_request(fmt: str) -> tuple[Response, int]:
     site_code = str(form.get("attribute[site]") or form.get("address_id") or "").strip()
     if not site_code:
         raise GeoReportError(400, "attribute[site] (a site code) is required")
-    from server.intake import services as intake_services
+    from server.intake.submission import enter_on_behalf
     from server.sites.services import site_by_code
 
     site = site_by_code(site_code)
-    receipt = intake_services.enter_on_behalf(user, {
+    receipt = enter_on_behalf(user, {
         "site_id": site.id, "text": description, "category_id": category.id,
         "phone": form.get("phone") or None,
         "contact_name": " ".join(filter(None, [form.get("last_name"), form.get("first_name")]))

@@ -35,7 +35,7 @@ from server.intake.models import (
     OpinionEvent,
 )
 from server.people.models import ROLES, Grant, User
-from server.sites.models import Department, Site, Unit
+from server.sites.models import Department, Site, Unit, subtree_unit_ids
 
 DEFAULT_SIGN_DAYS = 1
 DEFAULT_ANSWER_DAYS = {"consult": 3, "help": 5, "complaint": 15, "suggestion": 15}
@@ -134,8 +134,7 @@ def set_rule(user: User, *, kind: str | None, category_id: int | None, sign_days
 
 def _require_district(user: User) -> None:
     for grant in user.grants:
-        if grant.role in {"admin", "dispatcher"} and grant.unit_id is None \
-                and grant.site_id is None and grant.department_id is None:
+        if grant.role in {"admin", "dispatcher"} and grant.district_wide:
             return
     raise Forbidden("仅区级管理员或调度员可修改此设置", code="district_only")
 
@@ -226,7 +225,7 @@ def scope_condition(user: User) -> ColumnElement[bool]:
                 conditions.append(Opinion.site_id == grant.site_id)
             if grant.unit is not None:
                 conditions.append(Opinion.unit_id.in_(
-                    select(Unit.id).where(Unit.path.startswith(grant.unit.path))))
+                    subtree_unit_ids(grant.unit.path)))
         elif grant.role == "handler" and grant.department_id is not None:
             conditions.append(Opinion.id.in_(select(Case.opinion_id).where(
                 Case.department_id == grant.department_id)))
@@ -253,7 +252,7 @@ def case_query(user: User, filters: dict[str, Any]) -> Any:
         if unit is None:
             return query.where(false())
         query = query.where(Opinion.unit_id.in_(
-            select(Unit.id).where(Unit.path.startswith(unit.path))))
+            subtree_unit_ids(unit.path)))
     if filters.get("department_id"):
         query = query.where(Case.department_id == filters["department_id"])
     if filters.get("member_user_id"):
@@ -410,12 +409,12 @@ def timeline(opinion_id: int) -> list[dict[str, Any]]:
 
 
 def _photos(opinion_id: int) -> list[dict[str, Any]]:
-    from server.intake import services as intake_services
+    from server.intake.media import photo_urls
     from server.intake.models import OpinionPhoto
 
     rows = db.session.scalars(select(OpinionPhoto).where(
         OpinionPhoto.opinion_id == opinion_id).order_by(OpinionPhoto.position)).all()
-    return [intake_services.photo_urls(p) for p in rows]
+    return [photo_urls(p) for p in rows]
 
 
 # ---- assignment helpers -----------------------------------------------------------------
@@ -431,7 +430,7 @@ def suggest_department(opinion: Opinion) -> dict[str, Any] | None:
         depth = -1
         if rule.unit_id is not None:
             rule_unit = db.session.get(Unit, rule.unit_id)
-            if rule_unit is None or unit is None or not unit.path.startswith(rule_unit.path):
+            if rule_unit is None or unit is None or not unit.is_within(rule_unit):
                 continue
             depth = rule_unit.depth
         score = (1 if rule.category_id is not None else 0, depth)

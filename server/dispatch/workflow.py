@@ -93,7 +93,7 @@ def capacities(user: User, opinion: Opinion, case: Any | None = None) -> set[str
             if (grant.district_wide
                     or (grant.site_id is not None and grant.site_id == opinion.site_id)
                     or (grant.unit is not None and unit is not None
-                        and unit.path.startswith(grant.unit.path))):
+                        and unit.is_within(grant.unit))):
                 held.add(grant.role)
         elif grant.role == "handler" and grant.department_id is not None:
             if grant.department_id == case.department_id:

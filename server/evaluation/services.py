@@ -47,7 +47,7 @@ from server.evaluation import keys
 from server.extensions import db, get_redis
 from server.intake.models import OPEN_STATES, Category, Opinion, OpinionEvent
 from server.sites import keys as site_keys
-from server.sites.models import Site, Unit
+from server.sites.models import Site, Unit, in_subtree, path_within, subtree_unit_ids
 
 T = TypeVar("T")
 
@@ -214,7 +214,7 @@ def _in_subtree(column: Any, path: str) -> tuple[ColumnElement[bool], ...]:
 
 
 def _subtree_ids(path: str) -> Select[Any]:
-    return select(Unit.id).where(Unit.path.startswith(path, autoescape=True))
+    return subtree_unit_ids(path)
 
 
 @dataclass
@@ -230,11 +230,6 @@ class UnitNode:
     population: int | None
 
 
-def load_unit(unit_id: int) -> Unit:
-    """Return a unit, or raise 404 unit_not_found."""
-    return _load_unit(unit_id)
-
-
 def _load_unit(unit_id: int) -> Unit:
     unit = db.session.get(Unit, unit_id)
     if unit is None:
@@ -246,7 +241,7 @@ def _subtree(unit: Unit) -> list[UnitNode]:
     rows = db.session.execute(
         select(Unit.id, Unit.name, Unit.kind, Unit.path, Unit.parent_id, Unit.depth,
                Unit.population)
-        .where(Unit.path.startswith(unit.path, autoescape=True))
+        .where(in_subtree(unit.path))
         .order_by(Unit.depth, Unit.sort_order, Unit.id)
     ).all()
     return [UnitNode(*row) for row in rows]
@@ -642,7 +637,7 @@ def _figures(node: UnitNode, sums: dict[str, float], participants: int, visitors
 def _meetings_available() -> bool:
     try:
         from server.meetings.models import Meeting  # noqa: F401
-    except ImportError:  # pragma: no cover - meetings not landed
+    except ImportError:  # pragma: no cover
         return False
     return True
 
@@ -871,7 +866,7 @@ def units_for_picker(root_id: int | None = None) -> list[dict[str, Any]]:
     stmt = select(Unit.id, Unit.name, Unit.kind, Unit.parent_id, Unit.depth).order_by(
         Unit.depth, Unit.sort_order, Unit.id)
     if root_id is not None:
-        stmt = stmt.where(Unit.path.startswith(_load_unit(root_id).path, autoescape=True))
+        stmt = stmt.where(in_subtree(_load_unit(root_id).path))
     return [dict(r._mapping) for r in db.session.execute(stmt)]
 
 
@@ -889,7 +884,7 @@ def naive_figures(unit_id: int, period: Period, *, now: datetime | None = None
         .where(Opinion.created_at >= lo, Opinion.created_at < hi)).all()
     sums = _empty_sums()
     for opinion, case_row in rows:
-        if not unit_paths.get(opinion.unit_id, "").startswith(unit.path):
+        if not path_within(unit_paths.get(opinion.unit_id, ""), unit.path):
             continue
         if opinion.state == "voided" or opinion.moderation == "refused":
             continue
@@ -926,8 +921,7 @@ def scoped_unit(user: Any, unit_id: int | None) -> Unit:
 
     if unit_id is None:
         grants = [g for g in user.grants if g.role in VIEWER_ROLES]
-        if any(g.unit_id is None and g.site_id is None and g.department_id is None
-               for g in grants):
+        if any(g.district_wide for g in grants):
             root = db.session.scalar(select(Unit).where(Unit.parent_id.is_(None))
                                      .order_by(Unit.sort_order, Unit.id))
         else:

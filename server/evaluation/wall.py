@@ -26,7 +26,7 @@ from server.evaluation import services
 from server.extensions import db
 from server.intake.models import OPEN_STATES, STATES, Opinion, OpinionEvent
 from server.intake.textmatch import excerpt
-from server.sites.models import Site, Unit
+from server.sites.models import Site, Unit, path_within, subtree_unit_ids
 
 WALL_POLL_SECONDS = 1.0
 WALL_REFRESH_SECONDS = 60.0
@@ -57,8 +57,8 @@ def snapshot(unit_id: int, *, now: datetime | None = None) -> dict[str, Any]:
     # Without an explicit `now` the month's figures come from the dashboard cache.
     figures_now = now
     now = now or utcnow()
-    unit = services.load_unit(unit_id)
-    subtree = select(Unit.id).where(Unit.path.startswith(unit.path, autoescape=True))
+    unit = services._load_unit(unit_id)
+    subtree = subtree_unit_ids(unit.path)
     today = local_time(now).date()
     month = services.Period(today.replace(day=1), today + timedelta(days=1))
     figures = services.unit_figures(unit.id, month, now=figures_now)
@@ -83,7 +83,7 @@ def snapshot(unit_id: int, *, now: datetime | None = None) -> dict[str, Any]:
     path_of = {n.id: n.path for n in nodes}
     by_sector = []
     for sid, name, path in sectors:
-        count = sum(int(c) for uid, c in overdue_rows if path_of.get(uid, "").startswith(path))
+        count = sum(int(c) for uid, c in overdue_rows if path_within(path_of.get(uid, ""), path))
         by_sector.append({"id": sid, "name": name, "overdue": count})
     by_sector.sort(key=lambda s: (-s["overdue"], s["name"]))
     overdue_total = sum(int(c) for _u, c in overdue_rows)

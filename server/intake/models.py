@@ -22,7 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from server.common.models import UTCDateTime, utcnow
 from server.extensions import db
 
-# Workflow states (DESIGN.md §4); the dispatch domain owns the transitions between them.
+# Workflow states (docs/architecture.md, "Glossary"); dispatch owns the transitions.
 STATES = {
     "received": "待受理",
     "accepted": "已受理",

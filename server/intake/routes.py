@@ -10,7 +10,7 @@ from flask_limiter.util import get_remote_address
 from flask_smorest import Blueprint
 
 from server.errors import Unauthorized, ValidationFailed
-from server.intake import schemas, services
+from server.intake import categories, media, moderation, resident, schemas, settings, submission
 from server.intake.models import Category, SensitiveWord
 from server.people.access import current_identity, require_resident, require_staff
 
@@ -35,15 +35,15 @@ def _idempotency_key() -> str | None:
     return key
 
 
-def _receipt(receipt: services.Receipt) -> dict[str, Any]:
+def _receipt(receipt: submission.Receipt) -> dict[str, Any]:
     opinion = receipt.opinion
     held = opinion.moderation == "held"
     return {
         "tracking_no": opinion.tracking_no,
-        "status": services.RESIDENT_STATUS.get(opinion.state, opinion.state),
+        "status": resident.RESIDENT_STATUS.get(opinion.state, opinion.state),
         "held": held,
         "replayed": receipt.replayed,
-        "created_at": services.local_text(opinion.created_at),
+        "created_at": resident.local_text(opinion.created_at),
         "message": ("已收到您的反映，内容需要工作人员审核后再转交办理" if held
                     else "已收到您的反映，我们会尽快处理"),
     }
@@ -56,14 +56,14 @@ def _receipt(receipt: services.Receipt) -> dict[str, Any]:
 @blp.response(200, schemas.IntakeOverviewSchema)
 def overview(code: str) -> dict[str, Any]:
     """Return a site's resident page data: site, categories, recent answers."""
-    return services.site_overview(code)
+    return resident.site_overview(code)
 
 
 @blp.route("/intake/categories")
 @blp.response(200, schemas.IntakePublicCategorySchema(many=True))
 def public_categories() -> list[Category]:
     """List the categories a resident can pick."""
-    return services.list_categories()
+    return categories.list_categories()
 
 
 @blp.route("/intake/similar", methods=["POST"])
@@ -72,7 +72,7 @@ def public_categories() -> list[Category]:
 def similar(body: dict[str, Any]) -> list[dict[str, Any]]:
     """Show up to 5 open reports at the site that look like the same matter."""
     resident = current_identity().resident
-    return services.similar_reports(body["site_code"], body["text"],
+    return submission.similar_reports(body["site_code"], body["text"],
                                     category_id=body["category_id"], resident=resident)
 
 
@@ -84,10 +84,10 @@ def upload_photo(files: dict[str, Any]) -> dict[str, Any]:
     identity = current_identity()
     if identity.resident is None and identity.user is None:
         raise Unauthorized("请先打开扫码页面获取身份", code="resident_required")
-    limit = services.setting("INTAKE_PHOTO_MAX_BYTES")
+    limit = settings.setting("INTAKE_PHOTO_MAX_BYTES")
     raw = files["file"].stream.read(limit + 1)
-    photo = services.upload_photo(raw, resident=identity.resident, user=identity.user)
-    return services.photo_urls(photo)
+    photo = media.upload_photo(raw, resident=identity.resident, user=identity.user)
+    return media.photo_urls(photo)
 
 
 @blp.route("/intake/photos/<int:photo_id>")
@@ -96,7 +96,7 @@ def upload_photo(files: dict[str, Any]) -> dict[str, Any]:
 def photo(args: dict[str, Any], photo_id: int) -> Response:
     """Send a photo to its reporter, its uploader or staff in scope (or a signed URL)."""
     identity = current_identity()
-    path = services.photo_file(photo_id, args["variant"], sig=args["sig"],
+    path = media.photo_file(photo_id, args["variant"], sig=args["sig"],
                                resident=identity.resident, user=identity.user)
     response = send_file(path, mimetype="image/jpeg", max_age=3600, conditional=True)
     response.headers["Cache-Control"] = "private, max-age=3600"
@@ -111,7 +111,7 @@ def photo(args: dict[str, Any], photo_id: int) -> Response:
 def submit(body: dict[str, Any]) -> dict[str, Any]:
     """Submit a report (一事一议) and get its public tracking number."""
     resident = require_resident()
-    receipt = services.submit_report(resident, body, ip=get_remote_address() or "",
+    receipt = submission.submit_report(resident, body, ip=get_remote_address() or "",
                                      idempotency_key=_idempotency_key())
     return _receipt(receipt)
 
@@ -120,7 +120,7 @@ def submit(body: dict[str, Any]) -> dict[str, Any]:
 @blp.response(200, schemas.IntakeSupportSchema)
 def support(tracking_no: str) -> dict[str, Any]:
     """Say "我也遇到了" (+1) on an open report instead of filing the same matter again."""
-    opinion = services.support(require_resident(), tracking_no)
+    opinion = submission.support(require_resident(), tracking_no)
     return {"tracking_no": opinion.tracking_no, "support_count": opinion.support_count,
             "supported": True}
 
@@ -129,14 +129,14 @@ def support(tracking_no: str) -> dict[str, Any]:
 @blp.response(200, schemas.IntakeMineSchema(many=True))
 def my_opinions() -> list[dict[str, Any]]:
     """List the calling resident's own reports."""
-    return services.my_reports(require_resident())
+    return resident.my_reports(require_resident())
 
 
 @blp.route("/intake/my/opinions/<string:tracking_no>")
 @blp.response(200, schemas.IntakeMineDetailSchema)
 def my_opinion(tracking_no: str) -> dict[str, Any]:
     """Return one of the resident's reports: timeline in plain words, answer, photos."""
-    return services.my_report(require_resident(), tracking_no)
+    return resident.my_report(require_resident(), tracking_no)
 
 
 @blp.route("/intake/my/opinions/<string:tracking_no>/rating", methods=["POST"])
@@ -144,7 +144,7 @@ def my_opinion(tracking_no: str) -> dict[str, Any]:
 @blp.response(200, schemas.IntakeMineDetailSchema)
 def rate(body: dict[str, Any], tracking_no: str) -> dict[str, Any]:
     """Rate the answer (满意 / 基本满意 / 不满意) with an optional comment."""
-    return services.rate_report(require_resident(), tracking_no, body["rating"],
+    return resident.rate_report(require_resident(), tracking_no, body["rating"],
                                 body.get("comment"))
 
 
@@ -158,8 +158,8 @@ def rate(body: dict[str, Any], tracking_no: str) -> dict[str, Any]:
 def enter_on_behalf(body: dict[str, Any]) -> dict[str, Any]:
     """Enter a report for a resident who has no smartphone (代填)."""
     user = require_staff("admin", "dispatcher", "moderator")
-    receipt = services.enter_on_behalf(user, body, idempotency_key=_idempotency_key())
-    return services.staff_summary(receipt.opinion)
+    receipt = submission.enter_on_behalf(user, body, idempotency_key=_idempotency_key())
+    return moderation.staff_summary(receipt.opinion)
 
 
 @blp.route("/intake/moderation")
@@ -167,7 +167,7 @@ def enter_on_behalf(body: dict[str, Any]) -> dict[str, Any]:
 def moderation_queue() -> list[dict[str, Any]]:
     """List reports held for content review within the caller's scope."""
     user = require_staff("admin", "dispatcher")
-    return [services.staff_summary(o) for o in services.held_reports(user)]
+    return [moderation.staff_summary(o) for o in moderation.held_reports(user)]
 
 
 @blp.route("/intake/moderation/<int:opinion_id>", methods=["POST"])
@@ -176,8 +176,8 @@ def moderation_queue() -> list[dict[str, Any]]:
 def moderate(body: dict[str, Any], opinion_id: int) -> dict[str, Any]:
     """Release a held report to dispatch, or refuse it with a reason."""
     user = require_staff("admin", "dispatcher")
-    return services.staff_summary(
-        services.moderate(user, opinion_id, body["decision"], body.get("note")))
+    return moderation.staff_summary(
+        moderation.moderate(user, opinion_id, body["decision"], body.get("note")))
 
 
 @blp.route("/intake/sensitive-words")
@@ -185,7 +185,7 @@ def moderate(body: dict[str, Any], opinion_id: int) -> dict[str, Any]:
 def sensitive_words() -> list[SensitiveWord]:
     """List the local sensitive-word list."""
     require_staff("admin", "dispatcher")
-    return services.list_sensitive_words()
+    return moderation.list_sensitive_words()
 
 
 @blp.route("/intake/sensitive-words", methods=["POST"])
@@ -194,7 +194,7 @@ def sensitive_words() -> list[SensitiveWord]:
 def add_sensitive_word(body: dict[str, Any]) -> SensitiveWord:
     """Add a word: `block` refuses reports containing it, `review` holds them."""
     require_staff("admin")
-    return services.add_sensitive_word(body["word"], body["level"])
+    return moderation.add_sensitive_word(body["word"], body["level"])
 
 
 @blp.route("/intake/sensitive-words/<int:word_id>", methods=["DELETE"])
@@ -202,7 +202,7 @@ def add_sensitive_word(body: dict[str, Any]) -> SensitiveWord:
 def delete_sensitive_word(word_id: int) -> None:
     """Remove a word from the list."""
     require_staff("admin")
-    services.delete_sensitive_word(word_id)
+    moderation.delete_sensitive_word(word_id)
 
 
 @blp.route("/intake/admin/categories")
@@ -210,7 +210,7 @@ def delete_sensitive_word(word_id: int) -> None:
 def all_categories() -> list[Category]:
     """List every category, switched-off ones included."""
     require_staff()
-    return services.list_categories(include_inactive=True)
+    return categories.list_categories(include_inactive=True)
 
 
 @blp.route("/intake/admin/categories", methods=["POST"])
@@ -219,7 +219,7 @@ def all_categories() -> list[Category]:
 def create_category(body: dict[str, Any]) -> Category:
     """Add a category residents can pick."""
     require_staff("admin")
-    return services.create_category(body)
+    return categories.create_category(body)
 
 
 @blp.route("/intake/admin/categories/<int:category_id>", methods=["PATCH"])
@@ -228,4 +228,4 @@ def create_category(body: dict[str, Any]) -> Category:
 def update_category(body: dict[str, Any], category_id: int) -> Category:
     """Rename, reorder or switch off a category."""
     require_staff("admin")
-    return services.update_category(category_id, body)
+    return categories.update_category(category_id, body)

@@ -368,7 +368,7 @@ def site_meetings(code: str) -> list[dict[str, Any]]:
     return services.site_meetings_public(code)
 
 
-# ---- follow-ups: site follows, outcome → case (added in round 2; kept apart for merges) ---
+# ---- follow-ups: site follows, outcome → case ------------------------------------------
 
 
 @blp.route("/sites/<string:code>/follow")

@@ -1000,13 +1000,12 @@ def resident_id_from_token() -> int:
     Voting also needs a check-in, which loaded the resident once; the signature is enough
     here and saves a database read per vote. Other endpoints use require_resident().
     """
-    from flask import request
 
     from server.errors import Unauthorized
+    from server.people.access import bearer_token
     from server.people.services import RESIDENT_TOKEN_PREFIX, resident_id_for_token
 
-    header = request.headers.get("Authorization", "")
-    token = header[7:].strip() if header.lower().startswith("bearer ") else ""
+    token = bearer_token() or ""
     if not token.startswith(RESIDENT_TOKEN_PREFIX):
         from server.people.access import require_resident
 
@@ -1067,7 +1066,7 @@ def case_public(opinion: Any, staff: bool = False) -> dict[str, Any] | None:
     if opinion is None:
         return None
     from server.intake.models import STATES
-    from server.intake.services import RESIDENT_STATUS
+    from server.intake.resident import RESIDENT_STATUS
 
     data: dict[str, Any] = {"tracking_no": opinion.tracking_no,
                             "status": RESIDENT_STATUS.get(opinion.state, opinion.state)}
@@ -1144,7 +1143,8 @@ def outcome_to_case(user: User, outcome_id: int, category_id: int | None = None
 def _case_for(user: User, meeting: Meeting, outcome: Outcome, category_id: int | None) -> Any:
     from server.dispatch import workflow
     from server.intake.models import Category, Opinion
-    from server.intake.services import allocate_tracking_no, setting
+    from server.intake.settings import setting
+    from server.intake.tracking import allocate_tracking_no
 
     if category_id is not None:
         category = db.session.get(Category, category_id)

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import wraps
-from typing import Any, TypeVar
+from typing import Any
 
 from flask import Flask, Request, g, request, session
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
-from sqlalchemy import ColumnElement, false, or_, select, true
+from sqlalchemy import ColumnElement, false, or_, true
 
 from server.errors import Forbidden, Unauthorized
 from server.extensions import db
@@ -21,14 +20,13 @@ from server.people.services import (
     resident_for_token,
     user_for_api_token,
 )
-from server.sites.models import Site, Unit
+from server.sites.models import Site, Unit, subtree_unit_ids
 
-F = TypeVar("F", bound=Callable[..., Any])
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 CSRF_HEADER = "X-CSRF-Token"
 # Signing in again replaces the session, and an invitation link carries its own signed
 # token and never acts as the session's user: there is nothing to forge in either.
-CSRF_EXEMPT_ENDPOINTS = {"auth.login", "auth.thinktank.respond_by_token"}
+CSRF_EXEMPT_ENDPOINTS = {"auth.login", "thinktank.respond_by_token"}
 
 
 @dataclass
@@ -47,10 +45,15 @@ def current_identity() -> Identity:
     return identity
 
 
-def _load_identity() -> Identity:
+def bearer_token() -> str | None:
+    """Return the token of this request's `Authorization: Bearer …` header, or None."""
     header = request.headers.get("Authorization", "")
-    if header.lower().startswith("bearer "):
-        token = header[7:].strip()
+    return header[7:].strip() if header[:7].lower() == "bearer " else None
+
+
+def _load_identity() -> Identity:
+    token = bearer_token()
+    if token is not None:
         if token.startswith(STAFF_TOKEN_PREFIX):
             user = user_for_api_token(token)
             if user is None:
@@ -85,7 +88,7 @@ def _check_csrf() -> None:
         return
     if request.endpoint in CSRF_EXEMPT_ENDPOINTS:
         return
-    if request.headers.get("Authorization", "").lower().startswith("bearer "):
+    if bearer_token() is not None:
         return
     sent = request.headers.get(CSRF_HEADER, "")
     expected = session.get("csrf", "")
@@ -125,20 +128,6 @@ def _forget_identity() -> None:
     g.pop("identity", None)
 
 
-def staff_required(*roles: str) -> Callable[[F], F]:
-    """Require a signed-in staff user holding one of the roles (any role if none given)."""
-
-    def decorator(view: F) -> F:
-        @wraps(view)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            require_staff(*roles)
-            return view(*args, **kwargs)
-
-        return wrapper  # type: ignore[return-value]
-
-    return decorator
-
-
 def require_staff(*roles: str) -> User:
     """Return the staff user, or raise 401 (nobody) / 403 (a resident or a missing role)."""
     identity = current_identity()
@@ -170,17 +159,6 @@ def require_resident() -> Resident:
     return identity.resident
 
 
-def resident_required(view: F) -> F:
-    """Require a resident token."""
-
-    @wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        require_resident()
-        return view(*args, **kwargs)
-
-    return wrapper  # type: ignore[return-value]
-
-
 # ---- scopes -----------------------------------------------------------------------------
 
 
@@ -196,7 +174,7 @@ def can_access_site(user: User, site: Site, roles: Iterable[str] | None = None) 
             return True
         if grant.site_id is not None and grant.site_id == site.id:
             return True
-        if grant.unit is not None and site.unit.path.startswith(grant.unit.path):
+        if grant.unit is not None and site.unit.is_within(grant.unit):
             return True
     return False
 
@@ -206,7 +184,7 @@ def can_access_unit(user: User, unit: Unit, roles: Iterable[str] | None = None) 
     for grant in _grants(user, roles):
         if grant.district_wide:
             return True
-        if grant.unit is not None and unit.path.startswith(grant.unit.path):
+        if grant.unit is not None and unit.is_within(grant.unit):
             return True
     return False
 
@@ -227,6 +205,6 @@ def site_scope_filter(user: User, roles: Iterable[str] | None = None) -> ColumnE
             conditions.append(Site.id == grant.site_id)
         if grant.unit is not None:
             conditions.append(
-                Site.unit_id.in_(select(Unit.id).where(Unit.path.startswith(grant.unit.path)))
+                Site.unit_id.in_(subtree_unit_ids(grant.unit.path))
             )
     return or_(*conditions) if conditions else false()

@@ -118,14 +118,3 @@ def resident_me() -> dict[str, Any]:
     """Return the calling resident (phone masked)."""
     resident = require_resident()
     return {"id": resident.id, "kind": resident.kind, "phone": mask_phone(resident.phone)}
-
-
-
-def _register_thinktank() -> None:
-    # Members and experts live in their own module; nesting keeps one DOMAINS entry.
-    from server.people.thinktank_routes import blp as thinktank_blp
-
-    blp.register_blueprint(thinktank_blp)
-
-
-_register_thinktank()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, event
+from sqlalchemy import Boolean, ColumnElement, ForeignKey, Integer, Select, String, event, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.common.models import UTCDateTime, utcnow
@@ -48,7 +48,26 @@ class Unit(db.Model):
 
     def is_within(self, ancestor: Unit) -> bool:
         """Tell whether this unit is the ancestor or lies below it."""
-        return self.path.startswith(ancestor.path)
+        return path_within(self.path, ancestor.path)
+
+
+# The one subtree test. A unit's path is "/1/5/37/" (digits and slashes, nothing a LIKE
+# pattern must escape), so "at or below" is a prefix: one indexed LIKE in SQL.
+
+
+def path_within(path: str, ancestor_path: str) -> bool:
+    """Tell whether a unit path lies at or below another unit's path."""
+    return path.startswith(ancestor_path)
+
+
+def in_subtree(ancestor_path: str) -> ColumnElement[bool]:
+    """Return the SQL test "Unit lies at or below the unit with this path"."""
+    return Unit.path.startswith(ancestor_path)
+
+
+def subtree_unit_ids(ancestor_path: str) -> Select[tuple[int]]:
+    """Return a SELECT of the ids of the units at or below the unit with this path."""
+    return select(Unit.id).where(in_subtree(ancestor_path))
 
 
 class Circle(db.Model):

@@ -29,7 +29,7 @@ from server.extensions import db
 from server.people.access import can_access_unit
 from server.people.models import User
 from server.sites import scans
-from server.sites.models import Site, Unit
+from server.sites.models import Site, Unit, in_subtree
 from server.sites.services import get_unit, staff_site
 
 DEFAULT_MINIPROGRAM_PAGE = "pages/index/index"
@@ -127,7 +127,7 @@ def site_spec(site: Site) -> PosterSpec:
 def _unit_sites(unit: Unit) -> tuple[list[Site], _Tree]:
     rows = list(db.session.scalars(
         select(Site).join(Unit, Site.unit_id == Unit.id)
-        .where(Unit.path.startswith(unit.path), Site.active.is_(True))
+        .where(in_subtree(unit.path), Site.active.is_(True))
         .options(contains_eager(Site.unit))
     ))
     tree = _tree_for([site.unit for site in rows] + [unit])

@@ -11,7 +11,7 @@ from server.errors import NotFound, ValidationFailed
 from server.extensions import db
 from server.people.access import ensure_site_access, site_scope_filter
 from server.people.models import User
-from server.sites.models import SITE_KINDS, Department, Site, Unit
+from server.sites.models import SITE_KINDS, Department, Site, Unit, in_subtree
 
 # No 0/O, 1/I/L: people type these codes from paper.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -88,7 +88,7 @@ def list_sites(
     query = select(Site).join(Unit, Site.unit_id == Unit.id).where(site_scope_filter(user))
     if unit_id:
         unit = get_unit(unit_id)
-        query = query.where(Unit.path.startswith(unit.path))
+        query = query.where(in_subtree(unit.path))
     if q:
         like = f"%{q}%"
         query = query.where(or_(Site.name.like(like), Site.code == q.upper()))

@@ -61,7 +61,7 @@ def _late_case(index: int, site: Site, category: Category | None, text: str, ste
                colour: str, target: str, admin: User, now: datetime, cal: Any) -> Opinion | None:
     """File a case through the workflow at a past moment the real rules make `colour` now."""
     from server.dispatch.services import DEFAULT_ANSWER_DAYS, DEFAULT_SIGN_DAYS
-    from server.intake.services import allocate_tracking_no
+    from server.intake.tracking import allocate_tracking_no
 
     kind = category.default_kind if category else "suggestion"
     days = DEFAULT_SIGN_DAYS if step == "sign" else DEFAULT_ANSWER_DAYS.get(kind, 15)

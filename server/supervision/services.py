@@ -18,7 +18,7 @@ from server.extensions import db
 from server.intake.models import OPEN_STATES, STATES, Opinion
 from server.notify.models import Notification
 from server.people.models import Grant, User
-from server.sites.models import Department, Site, Unit
+from server.sites.models import Department, Site, Unit, subtree_unit_ids
 from server.supervision.levels import Thresholds
 from server.supervision.models import (
     LEVEL_ORDER,
@@ -585,7 +585,7 @@ def _warning_query(user: User, filters: dict[str, Any]) -> Any:
         if unit is None:
             return query.where(false())
         query = query.where(OverdueWarning.unit_id.in_(
-            select(Unit.id).where(Unit.path.startswith(unit.path))))
+            subtree_unit_ids(unit.path)))
     return query
 
 

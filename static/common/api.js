@@ -1,5 +1,6 @@
 // Small fetch wrapper shared by every page: JSON in and out, our error shape turned into Error.
-const TOKEN_KEY = "sl.resident.token";
+import { RESIDENT_TOKEN as TOKEN_KEY } from "/static/common/keys.js";
+
 
 export class ApiError extends Error {
   constructor(body, status) {
@@ -20,7 +21,7 @@ export async function api(path, { method = "GET", body, token, headers = {}, for
   let res;
   try {
     res = await fetch(path, { method, headers: h, body: payload, credentials: "same-origin" });
-  } catch (e) {
+  } catch {
     throw new ApiError(null, 0);
   }
   const text = await res.text();
@@ -30,15 +31,15 @@ export async function api(path, { method = "GET", body, token, headers = {}, for
 }
 
 export function residentToken() {
-  try { return localStorage.getItem(TOKEN_KEY); } catch (e) { return null; }
+  try { return localStorage.getItem(TOKEN_KEY); } catch { return null; }
 }
 
 export async function ensureResidentToken() {
   let token = residentToken();
   if (token) {
-    try { await api("/api/v1/residents/me", { token }); return token; } catch (e) { /* renew */ }
+    try { await api("/api/v1/residents/me", { token }); return token; } catch { /* renew */ }
   }
   const res = await api("/api/v1/auth/guest", { method: "POST", token: null });
-  try { localStorage.setItem(TOKEN_KEY, res.token); } catch (e) { /* private mode */ }
+  try { localStorage.setItem(TOKEN_KEY, res.token); } catch { /* private mode */ }
   return res.token;
 }

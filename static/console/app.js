@@ -1,8 +1,10 @@
 // Staff console: session login, the case inbox with filters and exports, the case page
 // with its timeline, photos and the actions the server says are allowed.
 import { api } from "/static/common/api.js";
+import { activatable, el } from "/static/common/dom.js";
+import { localDate, localTime } from "/static/common/format.js";
+import { csrfToken, setCsrf, staff } from "/static/common/staff.js";
 
-let csrf = null;
 let options = null;
 const $ = (id) => document.getElementById(id);
 
@@ -12,31 +14,8 @@ const ACTION_LABELS = {
   approve_extension: "同意延期", refuse_extension: "驳回延期", merge: "合并", void: "作废",
 };
 
-function el(tag, props = {}, ...children) {
-  const node = document.createElement(tag);
-  Object.assign(node, props);
-  for (const child of children) if (child != null) node.append(child);
-  return node;
-}
-
-function localTime(iso) {
-  if (!iso) return "";
-  return new Date(iso).toLocaleString("zh-CN", { timeZone: "Asia/Shanghai", hour12: false });
-}
-
-function localDate(iso) {
-  if (!iso) return "";
-  return new Date(iso).toLocaleDateString("zh-CN", { timeZone: "Asia/Shanghai" });
-}
-
-function staff(path, opts = {}) {
-  const headers = { ...(opts.headers || {}) };
-  if (opts.method && opts.method !== "GET") headers["X-CSRF-Token"] = csrf;
-  return api(path, { ...opts, token: null, headers });
-}
-
 async function show(session) {
-  csrf = session.csrf_token;
+  setCsrf(session.csrf_token);
   $("login-form").hidden = true;
   $("home").hidden = false;
   $("logout").hidden = false;
@@ -86,7 +65,7 @@ async function loadInbox() {
       el("td", { textContent: c.department_name || c.member_name || "—" }),
       el("td", { textContent: (c.answer_due_at ? localDate(c.answer_due_at) : "") + (c.overdue ? "（超期）" : "") }));
     row.dataset.id = c.id;
-    row.addEventListener("click", () => { location.hash = `#/cases/${c.id}`; });
+    activatable(row, () => { location.hash = `#/cases/${c.id}`; }, null);
     return row;
   }));
   $("case-count").textContent = `共 ${data.total} 件`;
@@ -253,7 +232,7 @@ $("login-form").addEventListener("submit", async (event) => {
 });
 
 $("logout").addEventListener("click", async () => {
-  await api("/api/v1/auth/logout", { method: "POST", token: null, headers: { "X-CSRF-Token": csrf } });
+  await api("/api/v1/auth/logout", { method: "POST", token: null, headers: { "X-CSRF-Token": csrfToken() } });
   location.hash = "";
   location.reload();
 });

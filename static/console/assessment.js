@@ -1,19 +1,14 @@
 // Assessment (考评): department and site rankings, demo-site shortfall, checklist, weights.
 import { pct } from "/static/common/numbers.js";
 import { api } from "/static/common/api.js";
-import { el } from "/static/common/dom.js";
+import { activatable, el } from "/static/common/dom.js";
+import { percent as pct } from "/static/common/format.js";
+import { setCsrf, staff } from "/static/common/staff.js";
 
 const $ = (id) => document.getElementById(id);
-let csrf = null;
 let me = null;
 
 const num = (v) => (v === null || v === undefined ? "—" : String(v));
-
-function staff(path, opts = {}) {
-  const headers = { ...(opts.headers || {}) };
-  if (opts.method && opts.method !== "GET") headers["X-CSRF-Token"] = csrf;
-  return api(path, { ...opts, token: null, headers });
-}
 
 function query() {
   const p = new URLSearchParams();
@@ -69,11 +64,11 @@ async function loadScores() {
 
 async function loadChecklist() {
   let rows;
-  try { rows = await staff("/api/v1/assessment/checklist/sites"); } catch (e) { rows = []; }
+  try { rows = await staff("/api/v1/assessment/checklist/sites"); } catch { rows = []; }
   $("checklist").replaceChildren(
     el("tr", {}, ...["示范点", "所属单元", "已交材料", "已审核通过", "标准项数", "状态"].map((h) => el("th", {}, h))),
     ...rows.map((s) => el("tr", {},
-      el("td", {}, el("a", { onclick: () => openSite(s.id) }, s.name)), el("td", {}, s.unit_name),
+      el("td", {}, activatable(el("a", {}, s.name), () => openSite(s.id))), el("td", {}, s.unit_name),
       el("td", {}, s.with_evidence), el("td", {}, s.approved), el("td", {}, s.items),
       el("td", { class: s.complete ? "st-met" : "" }, s.complete ? "全部达标" : "未完成"))));
 }
@@ -153,12 +148,12 @@ async function loadWeights() {
 async function main() {
   try {
     me = await api("/api/v1/auth/me", { token: null });
-  } catch (e) {
+  } catch {
     $("need-login").hidden = false;
     document.body.dataset.ready = "1";
     return;
   }
-  csrf = me.csrf_token;
+  setCsrf(me.csrf_token);
   const months = $("month");
   for (let m = 1; m <= 12; m++) months.append(el("option", {}, m));
   const params = new URLSearchParams(location.search);

@@ -1,16 +1,10 @@
 // Staff page: search the audit log (admins and supervisors), newest first, and export it.
 import { api } from "/static/common/api.js";
+import { el } from "/static/common/dom.js";
 
 const $ = (id) => document.getElementById(id);
 const PER_PAGE = 50;
 let page = 1;
-
-function el(tag, attrs = {}, text = "") {
-  const node = document.createElement(tag);
-  Object.entries(attrs).forEach(([k, v]) => node.setAttribute(k, v));
-  if (text !== "") node.textContent = text;
-  return node;
-}
 
 // datetime-local gives a wall-clock time; the API reads offset-less times as Beijing time.
 function query() {

@@ -1,16 +1,10 @@
 // Staff meetings page: list meetings in scope, create one (新建协商活动), pick collected topics.
 import { api } from "/static/common/api.js";
 import { el } from "/static/common/dom.js";
+import { setCsrf, staff } from "/static/common/staff.js";
 
 const $ = (id) => document.getElementById(id);
-let csrf = null;
 let options = { sites: [], statuses: [], participant_kinds: [] };
-
-function staff(path, opts = {}) {
-  const headers = { ...(opts.headers || {}) };
-  if (opts.method && opts.method !== "GET") headers["X-CSRF-Token"] = csrf;
-  return api(path, { ...opts, token: null, headers });
-}
 
 function showError(node, err) {
   node.hidden = !err;
@@ -195,7 +189,7 @@ function buildForm() {
 // ---- start ---------------------------------------------------------------------------------
 
 async function start(me) {
-  csrf = me.csrf_token;
+  setCsrf(me.csrf_token);
   $("who").textContent = me.user.display_name;
   try {
     options = await staff("/api/v1/meeting-options");

@@ -1,15 +1,9 @@
 // Staff page: pick a unit and download its batch poster PDF/ZIP, or one site's files.
 import { api } from "/static/common/api.js";
+import { el } from "/static/common/dom.js";
 
 const $ = (id) => document.getElementById(id);
 let unit = null; // the deepest unit picked
-
-function el(tag, attrs = {}, text = "") {
-  const node = document.createElement(tag);
-  Object.entries(attrs).forEach(([k, v]) => node.setAttribute(k, v));
-  if (text) node.textContent = text;
-  return node;
-}
 
 function posterQuery() {
   const params = new URLSearchParams({ size: $("size").value });

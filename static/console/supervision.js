@@ -1,32 +1,15 @@
 // Supervision page: warning counts by colour, the coloured warning table, supervision
 // orders (respond / escalate / close as the server allows) and the form to issue one.
 import { api } from "/static/common/api.js";
+import { el } from "/static/common/dom.js";
+import { localMinute as localTime } from "/static/common/format.js";
+import { setCsrf, staff } from "/static/common/staff.js";
 
 const $ = (id) => document.getElementById(id);
-let csrf = null;
 let session = null;
 
 const ACTIONS = { respond: "回复", escalate: "升级督办", close: "办结" };
 const PROMPTS = { respond: "回复内容", escalate: "升级理由", close: "办结说明（可不填）" };
-
-function el(tag, props = {}, ...children) {
-  const node = document.createElement(tag);
-  Object.assign(node, props);
-  for (const child of children) if (child != null) node.append(child);
-  return node;
-}
-
-function localTime(iso) {
-  if (!iso) return "";
-  return new Date(iso).toLocaleString("zh-CN", { timeZone: "Asia/Shanghai", hour12: false,
-    year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" });
-}
-
-function staff(path, opts = {}) {
-  const headers = { ...(opts.headers || {}) };
-  if (opts.method && opts.method !== "GET") headers["X-CSRF-Token"] = csrf;
-  return api(path, { ...opts, token: null, headers });
-}
 
 function fill(select, items) {
   for (const item of items) select.append(el("option", { value: String(item.id), textContent: item.name }));
@@ -152,7 +135,7 @@ async function issue(event) {
 
 async function start(me) {
   session = me;
-  csrf = me.csrf_token;
+  setCsrf(me.csrf_token);
   $("who").textContent = me.user.display_name;
   $("home").hidden = false;
   const options = await staff("/api/v1/dispatch/options");

@@ -1,23 +1,11 @@
 // Members and think tank: suggestions by topic and area, the registers, invitations.
-import { api, ApiError } from "/static/common/api.js";
+import { ApiError } from "/static/common/api.js";
+import { el } from "/static/common/dom.js";
+import { setCsrf, staff } from "/static/common/staff.js";
 
 const $ = (id) => document.getElementById(id);
-let csrf = null;
 let target = null; // {kind: "opinion"|"meeting", id} when suggestions may lead to invitations
 const expertPage = { page: 1, perPage: 20, total: 0 };
-
-function el(tag, props = {}, ...children) {
-  const node = document.createElement(tag);
-  Object.assign(node, props);
-  for (const child of children) if (child != null) node.append(child);
-  return node;
-}
-
-function staff(path, opts = {}) {
-  const headers = { ...(opts.headers || {}) };
-  if (opts.method && opts.method !== "GET") headers["X-CSRF-Token"] = csrf;
-  return api(path, { ...opts, token: null, headers });
-}
 
 function showError(err) {
   $("error").textContent = err instanceof ApiError ? err.message : String(err);
@@ -159,12 +147,12 @@ async function start() {
   let session;
   try {
     session = await staff("/api/v1/auth/me");
-  } catch (err) {
+  } catch {
     $("need-login").hidden = false;
     document.body.dataset.ready = "1";
     return;
   }
-  csrf = session.csrf_token;
+  setCsrf(session.csrf_token);
   $("who").textContent = session.user.display_name;
   $("tabs").hidden = false;
   try {

@@ -1,7 +1,7 @@
 // Leaders' dashboard (评价研判): four highs, counters, drill-down, heat table, trend, topics.
 import { pct } from "/static/common/numbers.js";
 import { api, ApiError } from "/static/common/api.js";
-import { el } from "/static/common/dom.js";
+import { activatable, el } from "/static/common/dom.js";
 
 const $ = (id) => document.getElementById(id);
 const state = { unit: null, start: "", end: "" };
@@ -59,7 +59,7 @@ function renderCrumbs(data) {
   const nodes = [];
   data.breadcrumbs.forEach((c, i) => {
     if (i) nodes.push(" › ");
-    nodes.push(el("a", { onclick: () => open(c.id) }, c.name));
+    nodes.push(activatable(el("a", {}, c.name), () => open(c.id)));
   });
   nodes.push(el("span", { class: "muted" }, `　统计期：${data.period.label}`));
   $("crumbs").replaceChildren(...nodes);
@@ -70,7 +70,7 @@ function renderRanking(data) {
     .map((h) => el("th", {}, h)));
   const rows = data.ranking.map((r, i) => el("tr", {},
     el("td", {}, i + 1),
-    el("td", {}, el("a", { onclick: () => open(r.unit.id) }, r.unit.name)),
+    el("td", {}, activatable(el("a", {}, r.unit.name), () => open(r.unit.id))),
     el("td", {}, r.collected), el("td", {}, r.solved), el("td", {}, pct(r.success)),
     el("td", {}, pct(r.satisfaction)), el("td", {}, pct(r.participation)),
     el("td", {}, pct(r.overdue_share))));
@@ -81,7 +81,7 @@ function renderHeat(data) {
   const h = data.heat;
   const max = Math.max(1, ...h.cells.flat());
   const head = el("tr", {}, el("th", {}, "分类"), ...h.units.map((u) =>
-    el("th", {}, el("a", { onclick: () => open(u.id) }, u.name))), el("th", {}, "合计"));
+    el("th", {}, activatable(el("a", {}, u.name), () => open(u.id)))), el("th", {}, "合计"));
   const rows = h.categories.map((c, i) => el("tr", {}, el("td", {}, c.name),
     ...h.cells[i].map((n) => {
       const td = el("td", {}, n);

@@ -1,21 +1,13 @@
 // Command-centre wall: first snapshot by fetch (to see a missing login), then Server-Sent Events.
 import { pct as pctText } from "/static/common/numbers.js";
 import { api, ApiError } from "/static/common/api.js";
+import { el } from "/static/common/dom.js";
 
 const $ = (id) => document.getElementById(id);
 const seen = new Set();
 let updates = 0;
 let first = true;
 
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === "class") node.className = v;
-    else node.setAttribute(k, v);
-  }
-  for (const c of children) node.append(c instanceof Node ? c : document.createTextNode(String(c)));
-  return node;
-}
 const pct = (v) => pctText(v, "");
 
 const COUNTERS = [

@@ -7,7 +7,7 @@ from typing import Any
 
 from PIL import Image
 
-from server.assessment.checklist import seed_default_items
+from server.assessment.checklist import PDF_MAX_BYTES, seed_default_items
 from server.assessment.demo import DEMO_PDF
 from server.people.services import issue_api_token
 from tests.factories import bearer, make_user
@@ -54,7 +54,8 @@ def test_items_are_configurable_by_admins_only(world: Any, client: Any) -> None:
     assert "有议题" not in names and names[-1] == "有成效"
 
 
-def test_evidence_upload_sign_off_and_status(world: Any, client: Any, app: Any) -> None:
+def test_evidence_upload_sign_off_and_status(world: Any, client: Any,
+                                            config_override: Any) -> None:
     seed_default_items()
     site = world.d.site_a  # demo site in 黄庄村
     moderator_user = make_user("moderator", unit_id=world.d.village_a.id)
@@ -89,12 +90,10 @@ def test_evidence_upload_sign_off_and_status(world: Any, client: Any, app: Any) 
     assert text.status_code == 422 and text.get_json()["code"] == "evidence_type"
     cut = upload(client, moderator, site.id, ledger, DEMO_PDF[:60], "cut.pdf")
     assert cut.status_code == 422 and cut.get_json()["code"] == "invalid_document"
-    app.config["ASSESSMENT_PDF_MAX_BYTES"] = 100
-    try:
-        big = upload(client, moderator, site.id, ledger, DEMO_PDF, "big.pdf")
-        assert big.status_code == 413
-    finally:
-        app.config.pop("ASSESSMENT_PDF_MAX_BYTES")
+    config_override(ASSESSMENT_PDF_MAX_BYTES=100)
+    big = upload(client, moderator, site.id, ledger, DEMO_PDF, "big.pdf")
+    assert big.status_code == 413
+    config_override(ASSESSMENT_PDF_MAX_BYTES=PDF_MAX_BYTES)
 
     # Only reviewers sign off; a rejection needs a reason; the sign-off records who and when.
     url = f"/api/v1/assessment/checklist/sites/{site.id}/items/{place}/review"

@@ -12,8 +12,8 @@ from server.assessment.demo import DEMO_PDF
 from tests.factories import PASSWORD, make_user
 
 
-def _open(browser: Any, live_server: Any, user: Any) -> tuple[Any, Any]:
-    context = browser.new_context(viewport={"width": 1366, "height": 1600}, locale="zh-CN")
+def _open(new_context: Any, live_server: Any, user: Any) -> tuple[Any, Any]:
+    context = new_context(viewport={"width": 1366, "height": 1600})
     response = context.request.post(f"{live_server.url}/api/v1/auth/login",
                                     data={"username": user.username, "password": PASSWORD})
     assert response.ok
@@ -25,7 +25,7 @@ def _open(browser: Any, live_server: Any, user: Any) -> tuple[Any, Any]:
 
 @pytest.mark.browser
 def test_assessment_page_ranks_and_shows_the_checklist(world: Any, live_server: Any,
-                                                       browser: Any, artifacts: Path) -> None:
+                                                       new_context: Any, artifacts: Path) -> None:
     checklist.seed_default_items()
     admin = make_user("admin", "score-admin")
     items = checklist.list_items()
@@ -33,7 +33,7 @@ def test_assessment_page_ranks_and_shows_the_checklist(world: Any, live_server: 
     supervisor = make_user("supervisor", "score-sup")
     checklist.review_item(supervisor, world.d.site_a.id, items[5].id, "approved", "齐全")
 
-    context, page = _open(browser, live_server, supervisor)
+    context, page = _open(new_context, live_server, supervisor)
     try:
         rows = page.locator("#departments tr")
         assert rows.count() == 6  # header + 5 departments
@@ -55,7 +55,7 @@ def test_assessment_page_ranks_and_shows_the_checklist(world: Any, live_server: 
     finally:
         context.close()
 
-    context, page = _open(browser, live_server, admin)
+    context, page = _open(new_context, live_server, admin)
     try:
         page.fill("#weights input[name='department.sign_ontime']", "0")
         page.fill("#weights input[name='department.answer_ontime']", "0")

@@ -283,17 +283,14 @@ def test_the_log_is_append_only(client, db):
     assert [r.status for r in _rows()] == [200]
 
 
-def test_forwarded_for_is_believed_only_behind_a_trusted_proxy(client, app):
+def test_forwarded_for_is_believed_only_behind_a_trusted_proxy(client, config_override):
     make_user("admin", username="boss")
     body = {"username": "boss", "password": PASSWORD}
     spoofed = {"X-Forwarded-For": "6.6.6.6"}
     client.post("/api/v1/auth/login", json=body, headers=spoofed)
-    app.config["AUDIT_TRUSTED_PROXIES"] = 1
-    try:
-        client.post("/api/v1/auth/login", json=body,
-                    headers={"X-Forwarded-For": "6.6.6.6, 203.0.113.7"})
-    finally:
-        app.config["AUDIT_TRUSTED_PROXIES"] = 0
+    config_override(AUDIT_TRUSTED_PROXIES=1)
+    client.post("/api/v1/auth/login", json=body,
+                headers={"X-Forwarded-For": "6.6.6.6, 203.0.113.7"})
     assert [r.ip for r in _rows(action="login")] == ["127.0.0.1", "203.0.113.7"]
 
 

@@ -24,7 +24,7 @@ def _record(**overrides: Any) -> dict[str, Any]:
 
 
 @pytest.mark.browser
-def test_supervisor_searches_the_log_and_others_are_refused(live_server: Any, browser: Any,
+def test_supervisor_searches_the_log_and_others_are_refused(live_server: Any, new_context: Any,
                                                             artifacts: Path) -> None:
     make_user("supervisor", "jiandu")
     make_user("dispatcher", "paidan")
@@ -32,7 +32,7 @@ def test_supervisor_searches_the_log_and_others_are_refused(live_server: Any, br
     services.insert_direct(_record(action="write", method="PATCH", personal_data=False,
                                    path_template="/api/v1/dispatch/settings",
                                    path="/api/v1/dispatch/settings", summary={"days": 5}))
-    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
+    context = new_context(viewport={"width": 1366, "height": 900})
     try:
         failed = context.request.post(f"{live_server.url}/api/v1/auth/login",
                                       data={"username": "jiandu", "password": "wrong-one"})
@@ -58,7 +58,7 @@ def test_supervisor_searches_the_log_and_others_are_refused(live_server: Any, br
         assert "personal_data=true" in (page.get_attribute("#export", "href") or "")
     finally:
         context.close()
-    other = browser.new_context(locale="zh-CN")
+    other = new_context()
     try:
         assert other.request.post(f"{live_server.url}/api/v1/auth/login",
                                   data={"username": "paidan", "password": PASSWORD}).ok

@@ -29,13 +29,13 @@ def _act(page: Any, action: str) -> None:
 
 @pytest.mark.browser
 def test_dispatcher_assigns_handler_signs_and_answers(
-        world: Any, browser: Any, live_server: Any, artifacts: Path) -> None:
+        world: Any, new_context: Any, live_server: Any, artifacts: Path) -> None:
     w = world
     roads = make_category("道路交通", "complaint")
     set_route(w.admin, category_id=roads.id, unit_id=None, department_id=w.d.department.id)
     case = make_opinion(w.d.site_a, category=roads, kind="complaint",
                         text="黄庄村村东头路灯坏了三个月，晚上出行不安全")
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    context = new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     try:
         _login(page, live_server.url, w.dispatcher.username)
@@ -56,7 +56,9 @@ def test_dispatcher_assigns_handler_signs_and_answers(
         page.wait_for_selector("#login-form:not([hidden])")
 
         _login(page, live_server.url, w.handler.username)
-        page.click(f"#case-rows tr[data-id='{case.id}']")
+        # The inbox row opens by keyboard too: it takes focus and Enter opens the case.
+        page.focus(f"#case-rows tr[data-id='{case.id}']")
+        page.keyboard.press("Enter")
         page.wait_for_selector("#c-actions button[data-action=sign]")
         shown = page.eval_on_selector_all("#c-actions button", BUTTONS)
         assert set(shown) == {"sign", "return"}

@@ -5,15 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.evaluation.factories import seed_demo_like
 from tests.factories import PASSWORD, make_user
 
 
-def test_dashboard_shows_the_district_and_drills_down(live_server: Any, browser: Any,
+@pytest.mark.browser
+def test_dashboard_shows_the_district_and_drills_down(live_server: Any, new_context: Any,
                                                       artifacts: Path) -> None:
     seed_demo_like()
     leader = make_user("supervisor", "leader")
-    context = browser.new_context(viewport={"width": 1366, "height": 1400}, locale="zh-CN")
+    context = new_context(viewport={"width": 1366, "height": 1400})
     try:
         response = context.request.post(f"{live_server.url}/api/v1/auth/login",
                                         data={"username": leader.username,

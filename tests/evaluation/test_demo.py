@@ -83,11 +83,12 @@ def _demo_follows_the_rules() -> None:
 
 
 @pytest.mark.browser
-def test_demo_dashboard_screenshot(live_server: Any, browser: Any, artifacts: Path) -> None:
+@pytest.mark.slow
+def test_demo_dashboard_screenshot(live_server: Any, new_context: Any, artifacts: Path) -> None:
     from server.demo import DEMO_PASSWORD, seed_demo
 
     seed_demo()
-    context = browser.new_context(viewport={"width": 1366, "height": 1400}, locale="zh-CN")
+    context = new_context(viewport={"width": 1366, "height": 1400})
     try:
         response = context.request.post(f"{live_server.url}/api/v1/auth/login",
                                         data={"username": "supervisor", "password": DEMO_PASSWORD})

@@ -10,7 +10,7 @@ from server.dispatch import workflow
 from server.evaluation import services
 from server.extensions import db
 from server.intake.models import Opinion
-from server.intake.services import rating_window
+from server.intake.resident import rating_window
 from tests.dispatch.conftest import make_user
 from tests.dispatch.factories import make_opinion
 from tests.factories import make_district, make_resident

@@ -82,7 +82,7 @@ def test_wall_api_is_staff_only_and_scoped(client: Any, app: Any) -> None:
 
 
 @pytest.mark.browser
-def test_wall_page_updates_live(live_server: Any, browser: Any, artifacts: Path) -> None:
+def test_wall_page_updates_live(live_server: Any, new_context: Any, artifacts: Path) -> None:
     district = seed_demo_like()
     from server.sites.models import Site
 
@@ -91,7 +91,7 @@ def test_wall_page_updates_live(live_server: Any, browser: Any, artifacts: Path)
     _in_session(sites[4], "佳富村老年食堂选址议事", 17, "L2")
     _in_session(sites[7], "龙港社区电动车充电桩协商", 41, "L3")
     leader = make_user("supervisor", "wall-leader")
-    context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
+    context = new_context(viewport={"width": 1920, "height": 1080})
     try:
         response = context.request.post(f"{live_server.url}/api/v1/auth/login",
                                         data={"username": leader.username,

@@ -12,8 +12,8 @@ from PIL import Image
 
 from server.dispatch import workflow
 from server.extensions import db
+from server.intake.categories import seed_default_categories
 from server.intake.models import Category, Opinion
-from server.intake.services import seed_default_categories
 from server.people.models import User
 from tests.factories import District, bearer, make_user
 

@@ -82,9 +82,9 @@ def test_decompression_bomb_of_20000_by_20000_is_refused(client, db):
     assert response.get_json()["code"] == "photo_dimensions"
 
 
-def test_oversized_upload_is_413(app, client, db, monkeypatch):
+def test_oversized_upload_is_413(app, client, db, config_override):
     _resident, token = make_resident()
-    monkeypatch.setitem(app.config, "INTAKE_PHOTO_MAX_BYTES", 50_000)
+    config_override(INTAKE_PHOTO_MAX_BYTES=50_000)
     big = jpeg_bytes((100, 100)) + b"\0" * 60_000
     response = upload(client, token, big)
     assert response.status_code == 413

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from server.intake import services
 from server.intake.models import Opinion
+from server.intake.resident import my_report, my_reports, rate_report
 from tests.factories import bearer, make_district, make_resident
 from tests.intake.factories import answer_via_dispatch, categories, report
 
@@ -23,19 +23,19 @@ def _answered(client, db):
 
 def test_rating_window_fields_over_seven_days(client, db):
     resident, _token, number = _answered(client, db)
-    before = services.my_report(resident, number, now=T0)
+    before = my_report(resident, number, now=T0)
     assert before["can_rate"] is True and before["rating"] is None
     assert before["rated_at"] is None and before["rating_changeable_until"] is None
     assert before["rating_fixed"] is False
 
-    rated = services.rate_report(resident, number, "satisfied", "修得快", now=T0)
+    rated = rate_report(resident, number, "satisfied", "修得快", now=T0)
     assert rated["status"] == "已办结" and rated["rating_name"] == "满意"
     assert rated["can_rate"] is True and rated["rating_fixed"] is False
     assert rated["rated_at"] == "2026-11-28 10:30"
     assert rated["rating_changeable_until"] == "2026-12-05 10:30"
 
     # Day 3: changed to 不满意 — back for redo, still changeable until the same moment.
-    changed = services.rate_report(resident, number, "unsatisfied", "又坏了",
+    changed = rate_report(resident, number, "unsatisfied", "又坏了",
                                    now=T0 + timedelta(days=3))
     assert changed["state"] == "in_progress" and changed["rating"] == "unsatisfied"
     assert changed["can_rate"] is True
@@ -43,12 +43,12 @@ def test_rating_window_fields_over_seven_days(client, db):
     assert changed["rating_changeable_until"] == "2026-12-05 10:30"
 
     # One minute before the end it may still change; at 7 days exactly it is fixed.
-    last = services.my_report(resident, number, now=T0 + timedelta(days=7, minutes=-1))
+    last = my_report(resident, number, now=T0 + timedelta(days=7, minutes=-1))
     assert last["can_rate"] is True and last["rating_fixed"] is False
-    fixed = services.my_report(resident, number, now=T0 + timedelta(days=7))
+    fixed = my_report(resident, number, now=T0 + timedelta(days=7))
     assert fixed["can_rate"] is False and fixed["rating_fixed"] is True
     assert fixed["rating"] == "unsatisfied" and fixed["rating_name"] == "不满意"
-    listed = services.my_reports(resident, now=T0 + timedelta(days=7))
+    listed = my_reports(resident, now=T0 + timedelta(days=7))
     assert listed[0]["tracking_no"] == number and listed[0]["rating_fixed"] is True
 
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 
 from server.intake.models import IdempotencyKey, Opinion, OpinionEvent, OpinionSupport
-from server.intake.services import allocate_tracking_no
+from server.intake.tracking import allocate_tracking_no
 from tests.factories import bearer, login, make_district, make_resident, make_user
 from tests.intake.factories import (
     answer_via_dispatch,
@@ -136,8 +136,8 @@ def test_concurrent_retries_with_one_key_make_one_report(app, db, live_server):
     assert db.session.scalar(select(func.count()).select_from(IdempotencyKey)) == 1
 
 
-def test_rate_limit_trips_with_a_friendly_message(app, client, db, monkeypatch):
-    monkeypatch.setitem(app.config, "INTAKE_RATE_RESIDENT", [(3, 600)])
+def test_rate_limit_trips_with_a_friendly_message(app, client, db, config_override):
+    config_override(INTAKE_RATE_RESIDENT=[(3, 600)])
     d = make_district()
     cats = categories()
     _resident, token = make_resident()
@@ -155,8 +155,8 @@ def test_rate_limit_trips_with_a_friendly_message(app, client, db, monkeypatch):
     assert report(client, other_token, d.site_a.code, cats["其他"]).status_code == 201
 
 
-def test_ip_rate_limit_covers_many_residents(app, client, db, monkeypatch):
-    monkeypatch.setitem(app.config, "INTAKE_RATE_IP", [(2, 600)])
+def test_ip_rate_limit_covers_many_residents(app, client, db, config_override):
+    config_override(INTAKE_RATE_IP=[(2, 600)])
     d = make_district()
     cats = categories()
     codes = [report(client, make_resident()[1], d.site_a.code, cats["其他"]).status_code

@@ -82,19 +82,18 @@ def test_refused_message_fails_visibly_without_retry(world: Any, wechat: Any,
                       headers=bearer(issue_api_token(world.dispatcher)[0])).status_code == 403
 
 
-def test_transient_failures_are_retried_with_backoff(world: Any, wechat: Any, app: Any) -> None:
+def test_transient_failures_are_retried_with_backoff(world: Any, wechat: Any, app: Any,
+                                                     config_override: Any) -> None:
     resident = wechat_resident("o-flaky")
     o = make_opinion(world.d.site_a, resident_id=resident.id)
     good_base = app.config["WECHAT_API_BASE"]
-    app.config["WECHAT_API_BASE"] = "http://127.0.0.1:9"  # nothing listens there
-    try:
-        workflow.accept(o.id, world.dispatcher)
-        row = db.session.query(Notification).filter_by(channel="wechat").one()
-        assert row.status == "pending" and row.attempts == 1 and row.last_error
-        assert row.next_attempt_at is not None and row.next_attempt_at > utcnow()
-        assert services.deliver_due() == {"sent": 0, "pending": 0, "failed": 0}  # not yet
-    finally:
-        app.config["WECHAT_API_BASE"] = good_base
+    config_override(WECHAT_API_BASE="http://127.0.0.1:9")  # nothing listens there
+    workflow.accept(o.id, world.dispatcher)
+    row = db.session.query(Notification).filter_by(channel="wechat").one()
+    assert row.status == "pending" and row.attempts == 1 and row.last_error
+    assert row.next_attempt_at is not None and row.next_attempt_at > utcnow()
+    assert services.deliver_due() == {"sent": 0, "pending": 0, "failed": 0}  # not yet
+    config_override(WECHAT_API_BASE=good_base)
     counts = services.deliver_due(now=utcnow() + timedelta(minutes=2))
     assert counts["sent"] == 1
     db.session.expire_all()

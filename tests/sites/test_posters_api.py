@@ -166,9 +166,9 @@ def test_wxacode_asks_wechat_with_the_site_scene(client, wechat):
     assert call["check_path"] is False and call["page"]
 
 
-def test_missing_font_is_one_clear_503(client, app, monkeypatch):
+def test_missing_font_is_one_clear_503(client, app, config_override):
     d = make_district()
-    monkeypatch.setitem(app.config, "CJK_FONT_PATH", "/nonexistent/font.ttf")
+    config_override(CJK_FONT_PATH="/nonexistent/font.ttf")
     headers = staff_headers("admin")
     for path in (f"/api/v1/sites/{d.site_a.id}/poster.pdf",
                  f"/api/v1/sites/{d.site_a.id}/poster.png",
@@ -184,12 +184,12 @@ def test_missing_font_is_one_clear_503(client, app, monkeypatch):
                       headers=headers).status_code == 200
 
 
-def test_configured_font_path_is_used(client, app, monkeypatch):
+def test_configured_font_path_is_used(client, app, config_override):
     from qr.fonts import find_cjk_font
 
     d = make_district()
     path = find_cjk_font().path
-    monkeypatch.setitem(app.config, "CJK_FONT_PATH", path)
+    config_override(CJK_FONT_PATH=path)
     response = client.get(f"/api/v1/sites/{d.site_a.id}/poster.pdf",
                           headers=staff_headers("admin"))
     assert response.status_code == 200

@@ -48,7 +48,7 @@ def test_cli_writes_one_a4_png_and_a_zip(app, tmp_path, artifacts):
         f"{BASE}/s/{s.code}" for s in (d.site_a, d.site_b))
 
 
-def test_cli_errors_are_one_clear_line(app, tmp_path, monkeypatch):
+def test_cli_errors_are_one_clear_line(app, tmp_path, config_override):
     d = make_district()
     runner = app.test_cli_runner()
     out = str(tmp_path / "x.pdf")
@@ -56,7 +56,7 @@ def test_cli_errors_are_one_clear_line(app, tmp_path, monkeypatch):
     assert unknown.exit_code != 0 and "找不到编码为 NOPE 的行政单元" in unknown.output
     both = runner.invoke(args=["posters", "-o", out])
     assert both.exit_code == 2 and "--unit-code 或 --site-code" in both.output
-    monkeypatch.setitem(app.config, "CJK_FONT_PATH", "/nonexistent/font.ttf")
+    config_override(CJK_FONT_PATH="/nonexistent/font.ttf")
     no_font = runner.invoke(args=["posters", "--unit-code", d.town.code, "-o", out])
     assert no_font.exit_code == 1
     assert "中文字体" in no_font.output and "/nonexistent/font.ttf" in no_font.output

@@ -10,11 +10,10 @@ from tests.sites.factories import decode, pdf_pages
 pytestmark = pytest.mark.browser
 
 
-def test_staff_picks_a_town_and_downloads_its_batch_pdf(live_server, browser, artifacts):
+def test_staff_picks_a_town_and_downloads_its_batch_pdf(live_server, new_context, artifacts):
     d = make_district()
     user = make_user("dispatcher", unit_id=d.town.id)
-    context = browser.new_context(viewport={"width": 1100, "height": 900}, locale="zh-CN",
-                                  accept_downloads=True)
+    context = new_context(viewport={"width": 1100, "height": 900}, accept_downloads=True)
     try:
         login = context.request.post(f"{live_server.url}/api/v1/auth/login",
                                      data={"username": user.username, "password": PASSWORD})

@@ -10,8 +10,8 @@ import pytest
 from server.demo import DEMO_PASSWORD, seed_demo
 
 
-def _context(browser: Any, live_server: Any, username: str) -> Any:
-    context = browser.new_context(viewport={"width": 1366, "height": 1000}, locale="zh-CN")
+def _context(new_context: Any, live_server: Any, username: str) -> Any:
+    context = new_context(viewport={"width": 1366, "height": 1000})
     response = context.request.post(f"{live_server.url}/api/v1/auth/login",
                                     data={"username": username, "password": DEMO_PASSWORD})
     assert response.ok, response.text()
@@ -19,10 +19,11 @@ def _context(browser: Any, live_server: Any, username: str) -> Any:
 
 
 @pytest.mark.browser
-def test_supervision_page_with_demo_data(live_server: Any, browser: Any,
+@pytest.mark.slow
+def test_supervision_page_with_demo_data(live_server: Any, new_context: Any,
                                          artifacts: Path) -> None:
     seed_demo()
-    context = _context(browser, live_server, "supervisor")
+    context = _context(new_context, live_server, "supervisor")
     try:
         page = context.new_page()
         page.goto(f"{live_server.url}/console/supervision")
@@ -53,7 +54,7 @@ def test_supervision_page_with_demo_data(live_server: Any, browser: Any,
         context.close()
 
     # The handler answers the department order from the same page.
-    context = _context(browser, live_server, "handler")
+    context = _context(new_context, live_server, "handler")
     try:
         page = context.new_page()
         page.goto(f"{live_server.url}/console/supervision")
@@ -68,7 +69,7 @@ def test_supervision_page_with_demo_data(live_server: Any, browser: Any,
     finally:
         context.close()
     # The demo's department head signs in with the demo password and got the red messages.
-    context = _context(browser, live_server, "jtys_head")
+    context = _context(new_context, live_server, "jtys_head")
     try:
         inbox = context.request.get(f"{live_server.url}/api/v1/notifications")
         assert inbox.ok, inbox.text()

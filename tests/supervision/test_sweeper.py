@@ -17,24 +17,18 @@ from server.supervision.sweeper import Sweeper, sweeper_wanted
 from tests.dispatch.factories import make_opinion
 
 
-def test_sweeper_runs_on_the_embedded_default_only(app: Flask) -> None:
-    saved = {k: app.config.get(k) for k in ("SUPERVISION_SWEEPER", "REDIS_URL",
-                                            "SQLALCHEMY_DATABASE_URI")}
-    try:
-        app.config.update(SUPERVISION_SWEEPER="auto", REDIS_URL="",
-                          SQLALCHEMY_DATABASE_URI="sqlite:///x.db")
-        assert sweeper_wanted(app)
-        app.config["REDIS_URL"] = "redis://cache:6379/0"
-        assert not sweeper_wanted(app)
-        app.config["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://db/sl"
-        app.config["REDIS_URL"] = ""
-        assert not sweeper_wanted(app)
-        app.config["SUPERVISION_SWEEPER"] = "on"
-        assert sweeper_wanted(app)
-        app.config.update(SUPERVISION_SWEEPER="off", SQLALCHEMY_DATABASE_URI="sqlite:///x.db")
-        assert not sweeper_wanted(app)
-    finally:
-        app.config.update(saved)
+def test_sweeper_runs_on_the_embedded_default_only(app: Flask, config_override: Any) -> None:
+    config_override(SUPERVISION_SWEEPER="auto", REDIS_URL="",
+                    SQLALCHEMY_DATABASE_URI="sqlite:///x.db")
+    assert sweeper_wanted(app)
+    config_override(REDIS_URL="redis://cache:6379/0")
+    assert not sweeper_wanted(app)
+    config_override(SQLALCHEMY_DATABASE_URI="postgresql+psycopg://db/sl", REDIS_URL="")
+    assert not sweeper_wanted(app)
+    config_override(SUPERVISION_SWEEPER="on")
+    assert sweeper_wanted(app)
+    config_override(SUPERVISION_SWEEPER="off", SQLALCHEMY_DATABASE_URI="sqlite:///x.db")
+    assert not sweeper_wanted(app)
 
 
 def test_sweeper_thread_raises_once_and_stops(sv: Any, app: Flask) -> None:

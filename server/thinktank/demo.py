@@ -10,8 +10,8 @@ from sqlalchemy import insert, select
 from server.common.models import utcnow
 from server.extensions import db
 from server.people.models import Expert, Member, MemberSite, User
-from server.people.thinktank import _vocabulary, specialties
 from server.sites.models import Circle, Site, Unit
+from server.thinktank.services import _vocabulary, specialties
 
 EXPERTS = 1450
 DISTRICT_WIDE = 250  # the rest are spread over the 14 sectors

@@ -7,10 +7,9 @@ from typing import Any
 from flask_smorest import Blueprint
 
 from server.extensions import limiter
-from server.people import thinktank as services
 from server.people.access import require_staff
-from server.people.thinktank import MANAGE_ROLES, READ_ROLES
-from server.people.thinktank_schemas import (
+from server.thinktank import services
+from server.thinktank.schemas import (
     ExpertArgsSchema,
     ExpertPageSchema,
     ExpertSchema,
@@ -30,9 +29,9 @@ from server.people.thinktank_schemas import (
     TextSuggestArgsSchema,
     ThinkTankSuggestionSchema,
 )
+from server.thinktank.services import MANAGE_ROLES, READ_ROLES
 
-# Nested in the people blueprint (url prefix /api/v1), so DOMAINS needs no new entry.
-blp = Blueprint("thinktank", __name__, description="委员与协商智库")
+blp = Blueprint("thinktank", __name__, url_prefix="/api/v1", description="委员与协商智库")
 
 
 @blp.route("/experts/specialties")

@@ -331,7 +331,7 @@ def test_demo_seeding_creates_the_think_tank_quickly(app):
     linked = db.session.scalar(select(Member).where(Member.user_id.is_not(None)))
     assert linked is not None and linked.sites[0].site.name == "黄庄村协商议事室"
 
-    from server.people.thinktank_demo import seed_thinktank_demo
+    from server.thinktank.demo import seed_thinktank_demo
 
     db.session.execute(MemberSite.__table__.delete())
     db.session.execute(Member.__table__.delete())

@@ -1,10 +1,10 @@
-"""Pages (static HTML) of the people domain: the think-tank console and invitation replies."""
+"""Pages (static HTML) of the think tank: its console and the invitation replies."""
 
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, send_from_directory
 
-bp = Blueprint("people_pages", __name__)
+bp = Blueprint("thinktank_pages", __name__)
 
 
 def _page(relative: str) -> Response:

@@ -36,7 +36,7 @@ from server.people.models import (
     MemberSite,
     User,
 )
-from server.sites.models import Circle, Site, Unit
+from server.sites.models import Circle, Site, Unit, in_subtree
 
 DATA = Path(__file__).with_name("data")
 # Who may read the registers, ask for suggestions and invite (within their scope).
@@ -481,7 +481,7 @@ def rank_members(user: User, analysis: TextAnalysis, site: Site | None, town: Un
         conditions.append(Member.circle_id.in_(circles))
     if town is not None:
         town_sites = select(Site.id).join(Unit, Site.unit_id == Unit.id).where(
-            Unit.path.startswith(town.path))
+            in_subtree(town.path))
         conditions.append(Member.id.in_(select(MemberSite.member_id).where(
             MemberSite.site_id.in_(town_sites))))
         conditions.append(Member.unit_id == town.id)
@@ -500,7 +500,7 @@ def rank_members(user: User, analysis: TextAnalysis, site: Site | None, town: Un
             score += 5
             reasons.append(f"{SITE_ROLES.get(here[0].role, '挂钩委员')}：{here[0].site.name}")
         elif town is not None and (member.unit_id == town.id or any(
-                link.site.unit.path.startswith(town.path) for link in member.sites)):
+                link.site.unit.is_within(town) for link in member.sites)):
             score += 3
             reasons.append(f"同一板块：{town.name}")
         if member.circle is not None and member.circle_id in circles:

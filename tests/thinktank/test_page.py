@@ -11,16 +11,16 @@ from sqlalchemy import select
 from server.extensions import db
 from server.people.models import Invitation
 from tests.factories import PASSWORD, make_user
-from tests.people.test_thinktank import farm_road_world, make_opinion
+from tests.thinktank.test_thinktank import farm_road_world, make_opinion
 
 
 @pytest.mark.browser
 def test_console_suggests_and_invites_and_the_expert_answers_by_link(
-        live_server: Any, browser: Any, phone: Any, artifacts: Path) -> None:
+        live_server: Any, new_context: Any, phone: Any, artifacts: Path) -> None:
     d, experts = farm_road_world()
     opinion = make_opinion(d.site_a)
     dispatcher = make_user("dispatcher", "tt-dispatcher")
-    context = browser.new_context(viewport={"width": 1366, "height": 1000}, locale="zh-CN")
+    context = new_context(viewport={"width": 1366, "height": 1000})
     try:
         response = context.request.post(f"{live_server.url}/api/v1/auth/login",
                                         data={"username": dispatcher.username,

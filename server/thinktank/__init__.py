@@ -1,0 +1,1 @@
+"""The think tank: the member register, the expert pool, suggestions and invitations."""
