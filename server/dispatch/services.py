@@ -167,6 +167,16 @@ def calendar_year(year: int) -> dict[str, Any]:
 def set_calendar_days(user: User, days: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Enter or replace holidays and make-up working days (data overriding the package)."""
     _require_district(user)
+    years = put_calendar_days(days, user.id)
+    db.session.commit()
+    return [calendar_year(y) for y in sorted(years)]
+
+
+def put_calendar_days(days: list[dict[str, Any]], entered_by_id: int | None) -> set[int]:
+    """Enter or replace calendar days in the session without committing; return their years.
+
+    (For callers that write more in the same transaction, such as the district import.)
+    """
     years = set()
     for item in days:
         day: date = item["day"]
@@ -174,11 +184,10 @@ def set_calendar_days(user: User, days: list[dict[str, Any]]) -> list[dict[str, 
         row = row or CalendarDay(day=day)
         row.is_workday = bool(item["is_workday"])
         row.name = item.get("name") or ""
-        row.entered_by_id = user.id
+        row.entered_by_id = entered_by_id
         db.session.add(row)
         years.add(day.year)
-    db.session.commit()
-    return [calendar_year(y) for y in sorted(years)]
+    return years
 
 
 def delete_calendar_day(user: User, day: date) -> None:
@@ -456,16 +465,34 @@ def set_route(user: User, *, category_id: int | None, unit_id: int | None,
     _require_district(user)
     if db.session.get(Department, department_id) is None:
         raise ValidationFailed(errors={"department_id": ["承办部门不存在"]})
+    row = put_route(category_id, unit_id, department_id)
+    db.session.commit()
+    return {"id": row.id, "category_id": category_id, "unit_id": unit_id,
+            "department_id": department_id}
+
+
+def put_route(category_id: int | None, unit_id: int | None, department_id: int) -> RoutingRule:
+    """Add or replace a routing rule in the session without committing (flushed)."""
     row = db.session.scalar(select(RoutingRule).where(
         RoutingRule.category_id.is_(None) if category_id is None
         else RoutingRule.category_id == category_id,
         RoutingRule.unit_id.is_(None) if unit_id is None else RoutingRule.unit_id == unit_id))
     row = row or RoutingRule(category_id=category_id, unit_id=unit_id)
-    row.department_id = department_id
-    db.session.add(row)
+    if row.department_id != department_id:
+        row.department_id = department_id
+        db.session.add(row)
+        db.session.flush()
+    return row
+
+
+def delete_route(user: User, route_id: int) -> None:
+    """Remove one routing rule."""
+    _require_district(user)
+    row = db.session.get(RoutingRule, route_id)
+    if row is None:
+        raise NotFound("找不到该分派规则", code="route_not_found")
+    db.session.delete(row)
     db.session.commit()
-    return {"id": row.id, "category_id": category_id, "unit_id": unit_id,
-            "department_id": department_id}
 
 
 def list_routes() -> list[dict[str, Any]]:

@@ -346,3 +346,22 @@ def create_admin(username: str, display_name: str, password: str) -> User:
     set_password(user, password)
     db.session.commit()
     return user
+
+
+def accounts_with_demo_password() -> list[str]:
+    """Return the usernames whose password is still the public demo password.
+
+    Only accounts whose password never passed the policy (which refuses the demo password)
+    are checked: each check is one Argon2 verification (~0.3 s here).
+    """
+    users = db.session.scalars(select(User).where(User.password_vetted.is_(False))
+                               .order_by(User.username))
+    checked: dict[str, bool] = {}  # the demo shares one hash between some accounts
+    found = []
+    for user in users:
+        if user.password_hash not in checked:
+            checked[user.password_hash] = any(has_password(user, p)
+                                              for p in passwords.DEMO_PASSWORDS)
+        if checked[user.password_hash]:
+            found.append(user.username)
+    return found

@@ -19,6 +19,18 @@ def thinktank() -> Response:
     return _page("console/thinktank.html")
 
 
+@bp.route("/console/accounts")
+def accounts() -> Response:
+    """Open the accounts and permissions page (账号与权限)."""
+    return _page("console/accounts.html")
+
+
+@bp.route("/console/password")
+def password() -> Response:
+    """Open the page where staff change their own (or their temporary) password."""
+    return _page("console/password.html")
+
+
 @bp.route("/invite/<string:token>")
 def invitation(token: str) -> Response:
     """Open the one-time page where an invited expert or member accepts or declines."""

@@ -49,6 +49,22 @@ def set_unit_path(unit: Unit) -> None:
     unit.depth = parent.depth + 1 if parent else 0
 
 
+def move_unit(unit: Unit, parent: Unit | None) -> None:
+    """Put a unit (and its subtree) under another parent, rewriting the subtree's paths."""
+    if parent is not None and parent.path.startswith(unit.path):
+        raise ValidationFailed(errors={"parent_id": ["不能移到自己或自己的下级单元之下"]})
+    old_path, old_depth = unit.path, unit.depth
+    unit.parent_id = parent.id if parent else None
+    unit.path = f"{parent.path if parent else '/'}{unit.id}/"
+    unit.depth = parent.depth + 1 if parent else 0
+    if unit.path == old_path:
+        return
+    for child in db.session.scalars(select(Unit).where(Unit.path.startswith(old_path),
+                                                       Unit.id != unit.id)):
+        child.path = unit.path + child.path[len(old_path):]
+        child.depth = child.depth - old_depth + unit.depth
+
+
 def list_units(parent_id: int | None) -> list[Unit]:
     """List the children of a unit (the top level when none is given)."""
     condition = Unit.parent_id == parent_id if parent_id else Unit.parent_id.is_(None)
