@@ -1,12 +1,12 @@
 """going live: staff sessions, account flags, unit/site/department admin columns
 
-Revision ID: 0016_live
+Revision ID: 0019_live
 Revises: 0015
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0016_live'
+revision = '0019_live'
 down_revision = '0015'
 branch_labels = None
 depends_on = None
