@@ -194,7 +194,10 @@ class _Checker:
         code = self.text(row, "code", 16)
         name = self.text(row, "name", 128, True)
         unit = self.text(row, "unit", 32, True)
-        if unit and not self.unit_usable(unit):
+        retiring = _yes(row.values.get("retire")) is True
+        known = unit in self.sheet_units or unit in self.units
+        # A site retired with its unit may name that unit; any other needs one in use.
+        if unit and not (self.unit_usable(unit) or (retiring and known)):
             self.add(row, "unit", f"找不到在用的单位 {unit}")
         if row.values.get("kind") is not None and _kind(row.values["kind"], SITE_KINDS) is None:
             self.add(row, "kind", f"不认识的类型，应为：{'、'.join(SITE_KINDS.values())}")
