@@ -36,6 +36,8 @@ function staff(path, opts = {}) {
 }
 
 async function show(session) {
+  // A temporary password opens nothing but the page that replaces it.
+  if (session.user.must_change_password) { location.href = "/console/password"; return; }
   csrf = session.csrf_token;
   $("login-form").hidden = true;
   $("home").hidden = false;
