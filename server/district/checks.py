@@ -25,7 +25,7 @@ from server.people.models import ROLES, User
 from server.sites.models import SITE_KINDS, UNIT_KINDS, Department, Site, Unit
 
 
-class _Checker:
+class Checker:
     """Validate all sheets against the database and each other; collect every problem."""
 
     def __init__(self, parsed: Parsed, actor: User) -> None:
@@ -33,6 +33,7 @@ class _Checker:
         self.actor = actor
         self.problems: list[Problem] = list(parsed.problems)
         self.units = {u.code: u for u in db.session.scalars(select(Unit))}
+        self.unit_codes = {u.id: u.code for u in self.units.values()}
         self.sites = {s.code: s for s in db.session.scalars(select(Site))}
         self.departments = {d.code: d for d in db.session.scalars(select(Department))}
         self.users = {u.username: u for u in db.session.scalars(select(User))}
@@ -140,7 +141,7 @@ class _Checker:
         unit = self.units.get(code)
         if unit is None or unit.parent_id is None:
             return None
-        return next((u.code for u in self.units.values() if u.id == unit.parent_id), None)
+        return self.unit_codes.get(unit.parent_id)
 
     def check_unit_tree(self) -> None:
         roots = {u.code for u in self.units.values() if u.parent_id is None}
@@ -347,6 +348,11 @@ class _Checker:
 
 def validate(parsed: Parsed, actor: User) -> list[Problem]:
     """Return every problem of the workbook (empty when all rows can be written)."""
-    checker = _Checker(parsed, actor)
+    return check(parsed, actor).problems
+
+
+def check(parsed: Parsed, actor: User) -> Checker:
+    """Check the workbook; the checker keeps what it loaded for the writer to reuse."""
+    checker = Checker(parsed, actor)
     checker.run()
-    return checker.problems
+    return checker

@@ -8,7 +8,7 @@ passwords, returned once.
 
 from __future__ import annotations
 
-from server.district.checks import validate
+from server.district.checks import check
 from server.district.results import ImportInvalid, Result
 from server.district.workbook import Parsed
 from server.district.writer import Writer
@@ -18,12 +18,13 @@ from server.people.models import User
 
 def run_import(parsed: Parsed, actor: User, *, dry_run: bool) -> Result:
     """Validate, then write every row in one transaction (rolled back for a dry run)."""
-    problems = validate(parsed, actor)
+    checker = check(parsed, actor)
+    problems = checker.problems
     if problems:
         raise ImportInvalid(f"工作簿有 {len(problems)} 处问题，未写入任何数据",
                             errors={"problems": [p.as_dict() for p in problems]})
     try:
-        result = Writer(parsed, actor).run()
+        result = Writer(parsed, actor, checker).run()
         if dry_run:
             db.session.rollback()
         else:

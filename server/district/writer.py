@@ -27,15 +27,20 @@ from server.sites.services import move_unit, new_site_code
 class Writer:
     """Apply checked rows: units, departments, sites, staff, heads, routes, holidays."""
 
-    def __init__(self, parsed: Parsed, actor: User) -> None:
+    def __init__(self, parsed: Parsed, actor: User, loaded: Any = None) -> None:
         self.parsed = parsed
         self.actor = actor
         self.result = Result(rows=sum(len(r) for r in parsed.rows.values()))
-        self.units = {u.code: u for u in db.session.scalars(select(Unit))}
-        self.departments = {d.code: d for d in db.session.scalars(select(Department))}
-        self.sites = {s.code: s for s in db.session.scalars(select(Site))}
+        # The checker loaded every unit, department, site and account already: reuse them.
+        self.units: dict[str, Unit] = dict(loaded.units) if loaded else {
+            u.code: u for u in db.session.scalars(select(Unit))}
+        self.departments: dict[str, Department] = dict(loaded.departments) if loaded else {
+            d.code: d for d in db.session.scalars(select(Department))}
+        self.sites: dict[str, Site] = dict(loaded.sites) if loaded else {
+            s.code: s for s in db.session.scalars(select(Site))}
         self.sites_by_name = {(s.unit_id, s.name): s for s in self.sites.values()}
-        self.users = {u.username: u for u in db.session.scalars(select(User))}
+        self.users: dict[str, User] = dict(loaded.users) if loaded else {
+            u.username: u for u in db.session.scalars(select(User))}
 
     def counts(self, sheet: str) -> Counts:
         return self.result.counts.setdefault(sheet, Counts())
@@ -50,6 +55,10 @@ class Writer:
         return changed
 
     def run(self) -> Result:
+        with db.session.no_autoflush:  # flushed where ids are needed, not before each query
+            return self._run()
+
+    def _run(self) -> Result:
         self.write_units()
         self.write_departments()
         self.write_sites()
@@ -61,50 +70,48 @@ class Writer:
         return self.result
 
     def write_units(self) -> None:
+        # Level by level (parents first), one flush per level: a path needs the unit's id.
         rows = {str(r.values["code"]): r for r in self.parsed.rows.get("单位", [])}
-        done: set[str] = set()
-
-        def write(code: str) -> None:
-            if code in done:
-                return
-            done.add(code)
-            row = rows[code]
-            parent_code = row.values.get("parent")
-            parent = None
-            if parent_code is not None:
-                parent_code = str(parent_code).strip()
-                if parent_code in rows:
-                    write(parent_code)
-                parent = self.units[parent_code]
-            values = {"name": str(row.values["name"]),
-                      "kind": _kind(row.values["kind"], UNIT_KINDS),
-                      "population": None if row.values.get("population") is None
-                      else int(float(row.values["population"]))}
-            if row.values.get("sort_order") is not None:
-                values["sort_order"] = int(float(row.values["sort_order"]))
-            unit = self.units.get(code)
-            counts = self.counts("单位")
-            if unit is None:
-                unit = Unit(code=code, parent_id=parent.id if parent else None, **values)
-                db.session.add(unit)
-                db.session.flush()
+        pending = dict(rows)
+        counts = self.counts("单位")
+        while pending:
+            ready = [code for code, row in pending.items()
+                     if row.values.get("parent") is None
+                     or str(row.values["parent"]).strip() not in pending]
+            created: list[tuple[Unit, Unit | None]] = []
+            for code in ready:
+                row = pending.pop(code)
+                parent_code = row.values.get("parent")
+                parent = self.units[str(parent_code).strip()] if parent_code is not None \
+                    else None
+                values = {"name": str(row.values["name"]),
+                          "kind": _kind(row.values["kind"], UNIT_KINDS),
+                          "population": None if row.values.get("population") is None
+                          else int(float(row.values["population"]))}
+                if row.values.get("sort_order") is not None:
+                    values["sort_order"] = int(float(row.values["sort_order"]))
+                unit = self.units.get(code)
+                if unit is None:
+                    unit = Unit(code=code, parent_id=parent.id if parent else None, **values)
+                    db.session.add(unit)
+                    self.units[code] = unit
+                    created.append((unit, parent))
+                    counts.created += 1
+                    continue
+                changed = self._assign(unit, values)
+                if unit.parent_id != (parent.id if parent else None):
+                    move_unit(unit, parent)
+                    changed = True
+                if not unit.active and _yes(row.values.get("retire")) is not True:
+                    unit.active, unit.retired_at = True, None
+                    changed = True
+                counts.updated += changed
+                counts.unchanged += not changed
+            db.session.flush()
+            for unit, parent in created:
                 unit.path = f"{parent.path if parent else '/'}{unit.id}/"
                 unit.depth = parent.depth + 1 if parent else 0
-                self.units[code] = unit
-                counts.created += 1
-                return
-            changed = self._assign(unit, values)
-            if unit.parent_id != (parent.id if parent else None):
-                move_unit(unit, parent)
-                changed = True
-            if not unit.active and _yes(row.values.get("retire")) is not True:
-                unit.active, unit.retired_at = True, None
-                changed = True
-            counts.updated += changed
-            counts.unchanged += not changed
-
-        for code in rows:
-            write(code)
+        db.session.flush()
 
     def retire_units(self) -> None:
         for row in self.parsed.rows.get("单位", []):
@@ -167,7 +174,8 @@ class Writer:
             }
             counts = self.counts("点位")
             if site is None:
-                site = Site(code=code or new_site_code(), active=not retire, **values)
+                site = Site(code=code or new_site_code(taken=self.sites), active=not retire,
+                            **values)
                 db.session.add(site)
                 self.sites[site.code] = site
                 self.sites_by_name[(unit_id, name)] = site
@@ -209,7 +217,7 @@ class Writer:
             name, phone = str(first["display_name"]), _str(first.get("phone"))
             user = self.users.get(username)
             if user is None:
-                user, temporary = new_account(username, name, phone, specs)
+                user, temporary = new_account(username, name, phone, specs, flush=False)
                 self.users[username] = user
                 counts.created += 1
                 self.result.credentials.append(Credential(

@@ -231,9 +231,13 @@ def get_account(actor: User, user_id: int) -> User:
 
 
 def new_account(username: str, display_name: str, phone: str | None,
-                specs: list[GrantSpec]) -> tuple[User, str]:
-    """Add an account with a temporary password (no checks of who asks; the caller commits)."""
-    if db.session.scalar(select(User.id).where(User.username == username)) is not None:
+                specs: list[GrantSpec], *, flush: bool = True) -> tuple[User, str]:
+    """Add an account with a temporary password (no checks of who asks; the caller commits).
+
+    With flush=False the caller has made sure the username is free and flushes itself
+    (a bulk import adds thousands).
+    """
+    if flush and db.session.scalar(select(User.id).where(User.username == username)):
         raise Conflict("用户名已被使用", code="username_taken",
                        errors={"username": ["用户名已被使用"]})
     user = User(username=username, display_name=display_name, phone=phone or None,
@@ -242,7 +246,8 @@ def new_account(username: str, display_name: str, phone: str | None,
                          site_id=s.site_id) for s in specs]
     temporary = issue_temporary_password(user)
     db.session.add(user)
-    db.session.flush()
+    if flush:
+        db.session.flush()
     return user, temporary
 
 

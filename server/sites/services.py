@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Container
 from typing import Any
 
 from sqlalchemy import func, or_, select
@@ -18,12 +19,16 @@ CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 6
 
 
-def new_site_code(rng: secrets.SystemRandom | Any = None) -> str:
-    """Draw an unused public site code."""
+def new_site_code(rng: secrets.SystemRandom | Any = None,
+                  taken: Container[str] | None = None) -> str:
+    """Draw an unused public site code (`taken`: every code in use, already loaded)."""
     rng = rng or secrets.SystemRandom()
     while True:
         code = "".join(rng.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-        if db.session.scalar(select(Site.id).where(Site.code == code)) is None:
+        if taken is not None:
+            if code not in taken:
+                return code
+        elif db.session.scalar(select(Site.id).where(Site.code == code)) is None:
             return code
 
 
