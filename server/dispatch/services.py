@@ -495,6 +495,32 @@ def delete_route(user: User, route_id: int) -> None:
     db.session.commit()
 
 
+def move_department_work(source_id: int, target_id: int) -> int:
+    """Hand a merged department's open cases, co-handling and routing rules to another.
+
+    Not committed. Closed cases keep the department that handled them (history); returns
+    how many open cases moved.
+    """
+    open_ids = select(Opinion.id).where(Opinion.state.in_(OPEN_STATES))
+    moved = 0
+    for case in db.session.scalars(select(Case).where(Case.department_id == source_id,
+                                                      Case.opinion_id.in_(open_ids))):
+        case.department_id = target_id
+        moved += 1
+    for assist in db.session.scalars(select(CaseAssist).where(
+            CaseAssist.department_id == source_id, CaseAssist.opinion_id.in_(open_ids))):
+        taken = db.session.scalar(select(CaseAssist.id).where(
+            CaseAssist.opinion_id == assist.opinion_id, CaseAssist.department_id == target_id))
+        if taken:
+            db.session.delete(assist)
+        else:
+            assist.department_id = target_id
+    for rule in db.session.scalars(select(RoutingRule).where(
+            RoutingRule.department_id == source_id)):
+        rule.department_id = target_id
+    return moved
+
+
 def list_routes() -> list[dict[str, Any]]:
     """Return the routing table."""
     return [{"id": r.id, "category_id": r.category_id, "unit_id": r.unit_id,

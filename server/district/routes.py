@@ -10,9 +10,11 @@ from flask_smorest import Blueprint
 
 from server.audit.capture import audited
 from server.district import services
+from server.district.merge import merge_departments
 from server.district.schemas import ImportArgsSchema, ImportFileSchema, ImportResultSchema
 from server.district.workbook import template_bytes
 from server.people.access import require_district_staff
+from server.sites.schemas import DepartmentMergedSchema, DepartmentMergeSchema
 
 blp = Blueprint("district", __name__, url_prefix="/api/v1", description="区县数据导入")
 
@@ -63,3 +65,11 @@ def credentials(token: str) -> Response:
     """Download the new accounts' temporary passwords, once."""
     require_district_staff("admin")
     return _xlsx(services.take_credentials(token), "新账号临时密码.xlsx")
+
+
+@blp.route("/departments/<int:department_id>/merge", methods=["POST"])
+@blp.arguments(DepartmentMergeSchema)
+@blp.response(200, DepartmentMergedSchema)
+def merge_department(body: dict[str, Any], department_id: int) -> dict[str, Any]:
+    """Merge a department into another: open cases, routing and grants move; history stays."""
+    return merge_departments(require_district_staff("admin"), department_id, body["into_id"])

@@ -370,3 +370,18 @@ def accounts_with_demo_password() -> list[str]:
         if checked[user.password_hash]:
             found.append(user.username)
     return found
+
+
+def move_department_grants(source_id: int, target_id: int) -> int:
+    """Point grants over a merged department at the one it merged into (not committed)."""
+    moved = 0
+    for grant in db.session.scalars(select(Grant).where(Grant.department_id == source_id)):
+        duplicate = db.session.scalar(select(Grant.id).where(
+            Grant.user_id == grant.user_id, Grant.role == grant.role,
+            Grant.department_id == target_id))
+        if duplicate:
+            db.session.delete(grant)
+        else:
+            grant.department_id = target_id
+        moved += 1
+    return moved

@@ -70,11 +70,13 @@ def move_unit(unit: Unit, parent: Unit | None) -> None:
         child.depth = child.depth - old_depth + unit.depth
 
 
-def list_units(parent_id: int | None) -> list[Unit]:
-    """List the children of a unit (the top level when none is given)."""
+def list_units(parent_id: int | None, include_retired: bool = False) -> list[Unit]:
+    """List the children of a unit (the top level when none is given), in use by default."""
     condition = Unit.parent_id == parent_id if parent_id else Unit.parent_id.is_(None)
-    return list(db.session.scalars(select(Unit).where(condition).order_by(Unit.sort_order,
-                                                                          Unit.id)))
+    query = select(Unit).where(condition)
+    if not include_retired:
+        query = query.where(Unit.active.is_(True))
+    return list(db.session.scalars(query.order_by(Unit.sort_order, Unit.id)))
 
 
 def get_unit(unit_id: int) -> Unit:
