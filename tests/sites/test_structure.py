@@ -28,8 +28,9 @@ def test_units_are_added_renamed_moved_and_retired_within_scope(app: Flask):
     elsewhere = town_admin.post("/api/v1/units", json={
         "code": "X2", "name": "外镇村", "kind": "village", "parent_id": d.other_town.id})
     assert elsewhere.status_code == 403
-    assert town_admin.patch(f"/api/v1/units/{unit_id}", json={"name": "新建社区",
-                                                               "kind": "community"}).status_code == 200
+    renamed = town_admin.patch(f"/api/v1/units/{unit_id}",
+                               json={"name": "新建社区", "kind": "community"})
+    assert renamed.status_code == 200
     # Moving a village to another town needs scope over both: the district admin can.
     assert town_admin.patch(f"/api/v1/units/{unit_id}",
                             json={"parent_id": d.other_town.id}).status_code == 403
