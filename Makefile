@@ -1,9 +1,10 @@
-# The two commands: `make run` (start with demo data) and `make test` (everything CI runs).
+# The two commands: `make run` (the demo: demo data, demo accounts) and `make test` (everything
+# CI runs). A production start is `flask --app server serve` (see README, 上线你的区县).
 .PHONY: run test test-fast lint openapi migrate bootstrap
 
 run:
 	@./scripts/bootstrap.sh
-	@.venv/bin/flask --app server serve $(if $(PORT),--port $(PORT),)
+	@.venv/bin/flask --app server serve --demo $(if $(PORT),--port $(PORT),)
 
 test:
 	@./scripts/test.sh
@@ -28,8 +29,10 @@ migrate:
 	@.venv/bin/flask --app server db upgrade
 
 # One A4 poster (黄庄村) as PNG and the whole district's posters as one PDF, from the demo
-# data in the instance database (migrated and seeded first if it is empty).
+# data in the instance database (migrated and seeded first if it is empty). Demo mode: the
+# codes point at PUBLIC_BASE_URL, which may be this machine's address here.
 .PHONY: posters
+posters: export SHANGLIANG_DEMO = 1
 posters:
 	@./scripts/bootstrap.sh
 	@.venv/bin/flask --app server db upgrade

@@ -10,9 +10,9 @@ from server.config import ROOT, finalize, load_config
 
 # Each domain package has routes.py (an API blueprint `blp`); some also serve pages.
 DOMAINS = ("people", "thinktank", "sites", "intake", "dispatch", "meetings", "evaluation",
-           "supervision", "notify", "assessment", "audit")
+           "supervision", "notify", "assessment", "audit", "district")
 PAGE_DOMAINS = ("intake", "dispatch", "meetings", "evaluation", "supervision", "assessment",
-                "thinktank", "audit")
+                "people", "thinktank", "audit", "district")
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:

@@ -24,7 +24,12 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "SECRET_KEY": env.get("SECRET_KEY", ""),
         "DATABASE_URL": env.get("DATABASE_URL", ""),
         "REDIS_URL": env.get("REDIS_URL", ""),
-        "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
+        "PUBLIC_BASE_URL": (env.get("PUBLIC_BASE_URL") or "http://127.0.0.1:8000").rstrip("/"),
+        # A production start refuses to run unless the public address was set explicitly.
+        "PUBLIC_BASE_URL_SET": bool(env.get("PUBLIC_BASE_URL")),
+        # Demo mode (`make run`, `flask serve --demo`): demo data, loopback QR codes allowed.
+        "DEMO_MODE": _bool(env.get("SHANGLIANG_DEMO"), False),
+        "TEMP_PASSWORD_DAYS": int(env.get("TEMP_PASSWORD_DAYS", "7")),
         "WECHAT_APPID": env.get("WECHAT_APPID", ""),
         "WECHAT_SECRET": env.get("WECHAT_SECRET", ""),
         "WECHAT_API_BASE": env.get("WECHAT_API_BASE", "https://api.weixin.qq.com").rstrip("/"),
@@ -49,6 +54,9 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "SUPERVISION_SWEEP_SECONDS": int(env.get("SUPERVISION_SWEEP_SECONDS", "60")),
         "TESTING": False,
     }
+    if env.get("INTAKE_TRACKING_PREFIX"):
+        # Tracking numbers start with the district's letters (YD… for the demo's 盐都区).
+        cfg["INTAKE_TRACKING_PREFIX"] = env["INTAKE_TRACKING_PREFIX"].strip().upper()
     if overrides:
         cfg.update(overrides)
     return cfg

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column
 from server.common.models import UTCDateTime, utcnow
 from server.extensions import db
 
-ACTOR_KINDS = ("staff", "resident", "anonymous")
+ACTOR_KINDS = ("staff", "resident", "anonymous", "system")
 OUTCOMES = ("ok", "denied", "error")
 
 

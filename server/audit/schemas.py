@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from server.audit.models import ACTOR_KINDS
 from server.common.schemas import PageArgsSchema
 from server.common.text import SHANGHAI
 
@@ -14,7 +15,7 @@ class AuditSearchArgsSchema(PageArgsSchema):
                              metadata={"description": "username (also the one tried at a "
                                                       "failed sign-in), case-insensitive"})
     resident_id = fields.Integer()
-    actor_kind = fields.String(validate=validate.OneOf(["staff", "resident", "anonymous"]))
+    actor_kind = fields.String(validate=validate.OneOf(list(ACTOR_KINDS)))
     action = fields.String(validate=validate.Length(max=24),
                            metadata={"description": "write, login, logout, token, export, "
                                                     "download, audit_search, view (a read "

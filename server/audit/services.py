@@ -83,6 +83,25 @@ def store(record: dict[str, Any], *, via_stream: bool) -> str:
     return "stream"
 
 
+def record_command(command: str, summary: dict[str, Any] | None = None, *,
+                   username: str | None = None, user_id: int | None = None,
+                   resource: dict[str, Any] | None = None, ok: bool = True) -> None:
+    """Record a change made from the server's command line (`flask users create-admin` …).
+
+    The operator has no account here: the row names the command and, when the command acted
+    for an account (the import's administrator), that account.
+    """
+    record = {
+        "at": utcnow().isoformat(), "actor_kind": "staff" if user_id else "system",
+        "user_id": user_id, "username": username, "resident_id": None, "action": "command",
+        "method": "CLI", "endpoint": None, "path_template": f"flask {command}",
+        "path": f"flask {command}", "resource": resource, "status": 0 if ok else 1,
+        "outcome": "ok" if ok else "error", "personal_data": False, "ip": None,
+        "user_agent": None, "summary": summary, "duration_ms": None,
+    }
+    insert_direct(record)
+
+
 def table_row(record: dict[str, Any]) -> dict[str, Any]:
     """Turn a record (as built by the hook) into the table's column values."""
     row = {name: record.get(name) for name in COLUMNS}
@@ -235,11 +254,12 @@ def _drain_quietly() -> None:
         log.warning("audit drain before search failed", exc_info=True)
 
 
-ACTOR_NAMES = {"staff": "工作人员", "resident": "群众", "anonymous": "未登录"}
+ACTOR_NAMES = {"staff": "工作人员", "resident": "群众", "anonymous": "未登录",
+               "system": "服务器命令行"}
 OUTCOME_NAMES = {"ok": "成功", "denied": "被拒绝", "error": "失败"}
 ACTION_NAMES = {"write": "操作", "login": "登录", "logout": "退出登录", "token": "签发令牌",
                 "export": "导出", "download": "下载", "audit_search": "查询审计日志",
-                "view": "查看个人信息"}
+                "view": "查看个人信息", "password": "修改密码", "command": "命令行操作"}
 
 
 def event_payload(event: AuditEvent) -> dict[str, Any]:

@@ -184,6 +184,14 @@ def set_route(body: dict[str, Any]) -> dict[str, Any]:
     return services.set_route(require_staff(), **body)
 
 
+@blp.route("/dispatch/routes/<int:route_id>", methods=["DELETE"])
+@blp.response(200, OkSchema)
+def delete_route(route_id: int) -> dict[str, bool]:
+    """Remove a routing rule."""
+    services.delete_route(require_staff(), route_id)
+    return {"ok": True}
+
+
 @blp.route("/dispatch/reply-templates")
 @blp.response(200, ReplyTemplateSchema(many=True))
 def list_templates() -> list[dict[str, Any]]:

@@ -178,17 +178,28 @@ def set_calendar_days(user: User, days: list[dict[str, Any]]) -> list[dict[str, 
     years = sorted({item["day"].year for item in days})
 
     def change() -> None:
-        for item in days:
-            day: date = item["day"]
-            row = db.session.scalar(select(CalendarDay).where(CalendarDay.day == day))
-            row = row or CalendarDay(day=day)
-            row.is_workday = bool(item["is_workday"])
-            row.name = item.get("name") or ""
-            row.entered_by_id = user.id
-            db.session.add(row)
+        put_calendar_days(days, user.id)
 
     _calendar_changed(user, change)
     return [calendar_year(y) for y in years]
+
+
+def put_calendar_days(days: list[dict[str, Any]], entered_by_id: int | None) -> set[int]:
+    """Enter or replace calendar days in the session without committing; return their years.
+
+    (For callers that write more in the same transaction, such as the district import.)
+    """
+    years = set()
+    for item in days:
+        day: date = item["day"]
+        row = db.session.scalar(select(CalendarDay).where(CalendarDay.day == day))
+        row = row or CalendarDay(day=day)
+        row.is_workday = bool(item["is_workday"])
+        row.name = item.get("name") or ""
+        row.entered_by_id = entered_by_id
+        db.session.add(row)
+        years.add(day.year)
+    return years
 
 
 def delete_calendar_day(user: User, day: date) -> None:
@@ -476,16 +487,60 @@ def set_route(user: User, *, category_id: int | None, unit_id: int | None,
     _require_district(user)
     if db.session.get(Department, department_id) is None:
         raise ValidationFailed(errors={"department_id": ["承办部门不存在"]})
+    row = put_route(category_id, unit_id, department_id)
+    db.session.commit()
+    return {"id": row.id, "category_id": category_id, "unit_id": unit_id,
+            "department_id": department_id}
+
+
+def put_route(category_id: int | None, unit_id: int | None, department_id: int) -> RoutingRule:
+    """Add or replace a routing rule in the session without committing (flushed)."""
     row = db.session.scalar(select(RoutingRule).where(
         RoutingRule.category_id.is_(None) if category_id is None
         else RoutingRule.category_id == category_id,
         RoutingRule.unit_id.is_(None) if unit_id is None else RoutingRule.unit_id == unit_id))
     row = row or RoutingRule(category_id=category_id, unit_id=unit_id)
-    row.department_id = department_id
-    db.session.add(row)
+    if row.department_id != department_id:
+        row.department_id = department_id
+        db.session.add(row)
+        db.session.flush()
+    return row
+
+
+def delete_route(user: User, route_id: int) -> None:
+    """Remove one routing rule."""
+    _require_district(user)
+    row = db.session.get(RoutingRule, route_id)
+    if row is None:
+        raise NotFound("找不到该分派规则", code="route_not_found")
+    db.session.delete(row)
     db.session.commit()
-    return {"id": row.id, "category_id": category_id, "unit_id": unit_id,
-            "department_id": department_id}
+
+
+def move_department_work(source_id: int, target_id: int) -> int:
+    """Hand a merged department's open cases, co-handling and routing rules to another.
+
+    Not committed. Closed cases keep the department that handled them (history); returns
+    how many open cases moved.
+    """
+    open_ids = select(Opinion.id).where(Opinion.state.in_(OPEN_STATES))
+    moved = 0
+    for case in db.session.scalars(select(Case).where(Case.department_id == source_id,
+                                                      Case.opinion_id.in_(open_ids))):
+        case.department_id = target_id
+        moved += 1
+    for assist in db.session.scalars(select(CaseAssist).where(
+            CaseAssist.department_id == source_id, CaseAssist.opinion_id.in_(open_ids))):
+        taken = db.session.scalar(select(CaseAssist.id).where(
+            CaseAssist.opinion_id == assist.opinion_id, CaseAssist.department_id == target_id))
+        if taken:
+            db.session.delete(assist)
+        else:
+            assist.department_id = target_id
+    for rule in db.session.scalars(select(RoutingRule).where(
+            RoutingRule.department_id == source_id)):
+        rule.department_id = target_id
+    return moved
 
 
 def list_routes() -> list[dict[str, Any]]:

@@ -20,6 +20,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from server.common.models import utcnow
+from server.common.publicurl import printable_base_url
 from server.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from server.extensions import db, get_redis
 from server.meetings import keys, persister
@@ -259,7 +260,7 @@ def join_code(user: User, meeting_id: int, now: float | None = None) -> dict[str
     meeting = moderated_meeting(user, meeting_id)
     now = time.time() if now is None else now
     window = current_window(now)
-    url = meeting_url(current_app.config["PUBLIC_BASE_URL"], meeting.code)
+    url = meeting_url(printable_base_url(), meeting.code)
     if meeting.presence_check:
         url += f"?p={presence_code(meeting.id, window)}"
     left = PRESENCE_WINDOW_SECONDS - (now - window * PRESENCE_WINDOW_SECONDS)

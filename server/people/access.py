@@ -12,14 +12,15 @@ from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from sqlalchemy import ColumnElement, false, or_, true
 
 from server.errors import Forbidden, Unauthorized
-from server.extensions import db
 from server.people.models import Resident, User
 from server.people.services import (
     RESIDENT_TOKEN_PREFIX,
     STAFF_TOKEN_PREFIX,
+    PasswordChangeRequired,
     resident_for_token,
     user_for_api_token,
 )
+from server.people.sessions import session_user
 from server.sites.models import Site, Unit, subtree_unit_ids
 
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -27,6 +28,8 @@ CSRF_HEADER = "X-CSRF-Token"
 # Signing in again replaces the session, and an invitation link carries its own signed
 # token and never acts as the session's user: there is nothing to forge in either.
 CSRF_EXEMPT_ENDPOINTS = {"auth.login", "thinktank.respond_by_token"}
+# What an account that must replace its temporary password may still call.
+PASSWORD_CHANGE_ENDPOINTS = {"auth.me", "auth.logout", "auth.change_password"}
 
 
 @dataclass
@@ -58,7 +61,7 @@ def _load_identity() -> Identity:
             user = user_for_api_token(token)
             if user is None:
                 raise Unauthorized("登录已失效，请重新登录", code="invalid_token")
-            return Identity(user=user, via="bearer")
+            return _staff_identity(user, "bearer")
         if token.startswith(RESIDENT_TOKEN_PREFIX):
             resident = resident_for_token(token)
             if resident is None:
@@ -67,10 +70,16 @@ def _load_identity() -> Identity:
         raise Unauthorized("无法识别的身份令牌", code="invalid_token")
     user_id = session.get("uid")
     if user_id is not None:
-        user = db.session.get(User, user_id)
-        if user is not None and user.active:
-            return Identity(user=user, via="cookie")
+        user = session_user(user_id, session.get("sid"))
+        if user is not None:
+            return _staff_identity(user, "cookie")
     return Identity()
+
+
+def _staff_identity(user: User, via: str) -> Identity:
+    if user.must_change_password and request.endpoint not in PASSWORD_CHANGE_ENDPOINTS:
+        raise PasswordChangeRequired()
+    return Identity(user=user, via=via)
 
 
 def csrf_token() -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.common.models import UTCDateTime, utcnow
@@ -36,6 +36,18 @@ class User(db.Model):
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Bumped to end every session and bearer token at once (disable, reset, new password).
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # A reset leaves a temporary password: sign in with it, then nothing but a new password.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                       server_default=false())
+    # SHA-256 of a random temporary password (~80 bits: a slow hash adds nothing there).
+    temp_password_hash: Mapped[str | None] = mapped_column(String(64))
+    temp_password_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # True once the password passed the policy, which refuses the demo password: only
+    # accounts still False need the (slow) demo-password check at a production start.
+    password_vetted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     grants: Mapped[list[Grant]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
@@ -86,8 +98,26 @@ class ApiToken(db.Model):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The user's session_generation when issued; a later bump revokes the token.
+    generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     user: Mapped[User] = relationship()
+
+
+class StaffSession(db.Model):
+    """A console sign-in: the cookie names it, so logout and revocation end it server-side."""
+
+    __tablename__ = "staff_sessions"
+
+    # SHA-256 of the random session id the signed cookie carries.
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    generation: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    ip: Mapped[str | None] = mapped_column(String(45))
+    user_agent: Mapped[str | None] = mapped_column(String(200))
 
 
 class Resident(db.Model):

@@ -4,20 +4,28 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import session
+from flask import request, session
 from flask_smorest import Blueprint
 
 from server.audit.capture import audited
 from server.common.text import mask_phone
-from server.extensions import limiter
-from server.people import services
-from server.people.access import csrf_token, require_resident, require_staff
+from server.extensions import db, limiter
+from server.people import accounts, services, sessions
+from server.people.access import csrf_token, current_identity, require_resident, require_staff
 from server.people.models import ROLES, User
 from server.people.schemas import (
+    AccountArgsSchema,
+    AccountCreateSchema,
+    AccountPageSchema,
+    AccountSchema,
+    AccountUpdateSchema,
+    GrantRequestSchema,
     LoginSchema,
+    PasswordChangeSchema,
     ResidentSchema,
     ResidentTokenSchema,
     SessionSchema,
+    TemporaryPasswordSchema,
     TokenRequestSchema,
     TokenSchema,
     WeChatLoginSchema,
@@ -33,8 +41,10 @@ def user_payload(user: User) -> dict[str, Any]:
         "username": user.username,
         "display_name": user.display_name,
         "roles": sorted(user.roles),
+        "must_change_password": bool(user.must_change_password),
         "grants": [
             {
+                "id": g.id,
                 "role": g.role,
                 "role_name": ROLES.get(g.role, g.role),
                 "unit_id": g.unit_id,
@@ -57,19 +67,45 @@ def user_payload(user: User) -> dict[str, Any]:
 def login(body: dict[str, str]) -> dict[str, Any]:
     """Sign a staff user in with a session cookie (for the console)."""
     user = services.authenticate(body["username"], body["password"])
+    _sign_in(user)
+    return {"user": user_payload(user), "csrf_token": csrf_token()}
+
+
+def _sign_in(user: User) -> None:
+    """Start a server-side session for the user and put its id in a fresh cookie."""
+    sid = sessions.start_session(user, request.remote_addr, request.user_agent.string)
+    db.session.commit()
     session.clear()
     session["uid"] = user.id
+    session["sid"] = sid
     session.permanent = True
-    return {"user": user_payload(user), "csrf_token": csrf_token()}
 
 
 @blp.route("/auth/logout", methods=["POST"])
 @audited("logout")
 @blp.response(200, SessionSchema)
 def logout() -> dict[str, Any]:
-    """End the console session."""
+    """End the console session: the server forgets it, so a copy of the cookie is useless."""
+    sessions.end_session(session.get("sid"))
+    db.session.commit()
     session.clear()
     return {}
+
+
+@blp.route("/auth/password", methods=["POST"])
+@audited("password", keep=())
+@limiter.limit("10/minute")
+@blp.arguments(PasswordChangeSchema)
+@blp.response(200, SessionSchema)
+def change_password(body: dict[str, str]) -> dict[str, Any]:
+    """Change your own password; every other session and token of yours ends."""
+    identity = current_identity()
+    user = require_staff()
+    accounts.change_own_password(user, body["current_password"], body["new_password"])
+    db.session.commit()
+    if identity.via == "cookie":
+        _sign_in(user)  # this browser stays signed in, on a new session
+    return {"user": user_payload(user), "csrf_token": csrf_token()}
 
 
 @blp.route("/auth/me")
@@ -118,3 +154,102 @@ def resident_me() -> dict[str, Any]:
     """Return the calling resident (phone masked)."""
     resident = require_resident()
     return {"id": resident.id, "kind": resident.kind, "phone": mask_phone(resident.phone)}
+
+
+
+# ---- accounts and grants (administrators, within their scope) -----------------------------
+
+
+def account_payload(actor: User, user: User) -> dict[str, Any]:
+    """Describe an account for an administrator (phone masked)."""
+    return {**user_payload(user), "phone": mask_phone(user.phone), "active": user.active,
+            "last_login_at": user.last_login_at,
+            "password_changed_at": user.password_changed_at,
+            "manageable": accounts.can_manage(actor, user)}
+
+
+def _temporary(actor: User, user: User, temporary: str) -> dict[str, Any]:
+    return {"account": account_payload(actor, user), "temporary_password": temporary,
+            "expires_at": user.temp_password_expires_at}
+
+
+@blp.route("/accounts")
+@blp.arguments(AccountArgsSchema, location="query")
+@blp.response(200, AccountPageSchema)
+def list_accounts(args: dict[str, Any]) -> dict[str, Any]:
+    """List the staff accounts within your admin scope."""
+    actor = require_staff("admin")
+    rows, total = accounts.list_accounts(actor, q=args["q"], active=args["active"],
+                                         page=args["page"], per_page=args["per_page"])
+    return {"items": [account_payload(actor, u) for u in rows], "total": total,
+            "page": args["page"], "per_page": args["per_page"]}
+
+
+@blp.route("/accounts", methods=["POST"])
+@blp.arguments(AccountCreateSchema)
+@blp.response(201, TemporaryPasswordSchema)
+def create_account(body: dict[str, Any]) -> dict[str, Any]:
+    """Create a staff account; its temporary password is shown once, in this answer."""
+    actor = require_staff("admin")
+    user, temporary = accounts.create_account(actor, body)
+    return _temporary(actor, user, temporary)
+
+
+@blp.route("/accounts/<int:user_id>")
+@blp.response(200, AccountSchema)
+def get_account(user_id: int) -> dict[str, Any]:
+    """Return one account within your admin scope."""
+    actor = require_staff("admin")
+    return account_payload(actor, accounts.get_account(actor, user_id))
+
+
+@blp.route("/accounts/<int:user_id>", methods=["PATCH"])
+@blp.arguments(AccountUpdateSchema)
+@blp.response(200, AccountSchema)
+def update_account(body: dict[str, Any], user_id: int) -> dict[str, Any]:
+    """Change an account's name or phone."""
+    actor = require_staff("admin")
+    return account_payload(actor, accounts.update_account(actor, user_id, body))
+
+
+@blp.route("/accounts/<int:user_id>/disable", methods=["POST"])
+@blp.response(200, AccountSchema)
+def disable_account(user_id: int) -> dict[str, Any]:
+    """Disable an account: its sessions and tokens stop working at once."""
+    actor = require_staff("admin")
+    return account_payload(actor, accounts.set_active(actor, user_id, False))
+
+
+@blp.route("/accounts/<int:user_id>/enable", methods=["POST"])
+@blp.response(200, AccountSchema)
+def enable_account(user_id: int) -> dict[str, Any]:
+    """Enable a disabled account (it signs in again with its password)."""
+    actor = require_staff("admin")
+    return account_payload(actor, accounts.set_active(actor, user_id, True))
+
+
+@blp.route("/accounts/<int:user_id>/reset-password", methods=["POST"])
+@blp.response(200, TemporaryPasswordSchema)
+def reset_password(user_id: int) -> dict[str, Any]:
+    """Replace an account's password by a temporary one (shown once); ends its sessions."""
+    actor = require_staff("admin")
+    user, temporary = accounts.reset_password(actor, user_id)
+    return _temporary(actor, user, temporary)
+
+
+@blp.route("/accounts/<int:user_id>/grants", methods=["POST"])
+@blp.arguments(GrantRequestSchema)
+@blp.response(200, AccountSchema)
+def add_grant(body: dict[str, Any], user_id: int) -> dict[str, Any]:
+    """Grant a role over a scope; both must lie within your own admin scope."""
+    actor = require_staff("admin")
+    return account_payload(actor, accounts.add_grant(actor, user_id, body))
+
+
+@blp.route("/accounts/<int:user_id>/grants/<int:grant_id>", methods=["DELETE"])
+@blp.response(200, AccountSchema)
+def remove_grant(user_id: int, grant_id: int) -> dict[str, Any]:
+    """Revoke a grant within your admin scope (the account's sessions end with it)."""
+    actor = require_staff("admin")
+    return account_payload(actor, accounts.remove_grant(actor, user_id, grant_id))
+

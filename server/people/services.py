@@ -14,8 +14,9 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 
 from server.common.models import utcnow
-from server.errors import DomainError, Unauthorized, ValidationFailed
+from server.errors import DomainError, Forbidden, Unauthorized, ValidationFailed
 from server.extensions import db, get_redis
+from server.people import passwords
 from server.people.models import ROLES, ApiToken, Grant, Resident, User
 from server.wechat import WeChatClient
 
@@ -24,6 +25,7 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
 
 STAFF_TOKEN_PREFIX = "sl_"
+UNUSABLE_PASSWORD = "!"
 RESIDENT_TOKEN_PREFIX = "r."
 
 
@@ -33,6 +35,10 @@ class InvalidCredentials(Unauthorized):
 
 class AccountLocked(DomainError):
     status, code, message = 423, "account_locked", "登录失败次数过多，账号已暂时锁定"
+
+
+class PasswordChangeRequired(Forbidden):
+    code, message = "password_change_required", "请先修改临时密码，再使用其他功能"
 
 
 def hash_password(password: str) -> str:
@@ -60,7 +66,11 @@ def create_user(
 
 
 def authenticate(username: str, password: str, now: datetime | None = None) -> User:
-    """Check a username and password, counting failures and locking the account."""
+    """Check a username and password, counting failures and locking the account.
+
+    After a reset the temporary password signs in (until it expires) and the account may do
+    nothing but choose a new password (`must_change_password`).
+    """
     now = now or utcnow()
     cfg = current_app.config
     user = db.session.scalar(select(User).where(User.username == username))
@@ -71,7 +81,11 @@ def authenticate(username: str, password: str, now: datetime | None = None) -> U
         minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
         raise AccountLocked(f"登录失败次数过多，账号已锁定，请 {minutes} 分钟后再试",
                             errors={"locked_until": user.locked_until.isoformat()})
-    if not _verify(user.password_hash, password):
+    if passwords.temporary_matches(user.temp_password_hash, password):
+        if user.temp_password_expires_at is None or user.temp_password_expires_at <= now:
+            raise InvalidCredentials("临时密码已过期，请联系管理员重新重置",
+                                     code="temporary_password_expired")
+    elif not _verify(user.password_hash, password):
         user.failed_logins += 1
         if user.failed_logins >= cfg["LOGIN_MAX_FAILURES"]:
             user.failed_logins = 0
@@ -82,13 +96,63 @@ def authenticate(username: str, password: str, now: datetime | None = None) -> U
             )
         db.session.commit()
         raise InvalidCredentials()
+    elif _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = now
-    if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = _hasher.hash(password)
     db.session.commit()
     return user
+
+
+def set_password(user: User, password: str) -> None:
+    """Give the user a new password that meets the policy; end every session and token.
+
+    The caller commits (and, for the user's own change, starts a fresh session).
+    """
+    from server.people.sessions import revoke_everything
+
+    passwords.check_policy(password, user.username)
+    user.password_hash = _hasher.hash(password)
+    user.password_vetted = True
+    user.must_change_password = False
+    user.temp_password_hash = None
+    user.temp_password_expires_at = None
+    user.password_changed_at = utcnow()
+    revoke_everything(user)
+
+
+def set_temporary_password(user: User) -> str:
+    """Replace the user's password by a temporary one (shown once); end every session.
+
+    The old password stops working; the account must choose a new one at its next sign-in.
+    """
+    from server.people.sessions import revoke_everything
+
+    plain = issue_temporary_password(user)
+    revoke_everything(user)
+    return plain
+
+
+def issue_temporary_password(user: User) -> str:
+    """Give a (new) account a temporary password to change at first sign-in; return it."""
+    plain = passwords.new_temporary_password()
+    # No password works but the temporary one until the user picks their own ("!" is no
+    # Argon2 hash, so nothing verifies against it; drawing one would cost ~0.3 s per account).
+    user.password_hash = UNUSABLE_PASSWORD
+    user.password_vetted = True
+    user.temp_password_hash = passwords.temporary_digest(plain)
+    user.temp_password_expires_at = utcnow() + timedelta(
+        days=int(current_app.config.get("TEMP_PASSWORD_DAYS", 7)))
+    user.must_change_password = True
+    user.locked_until = None
+    user.failed_logins = 0
+    return plain
+
+
+def has_password(user: User, password: str) -> bool:
+    """Tell whether the password is the user's current (Argon2) password."""
+    return _verify(user.password_hash, password)
 
 
 def _verify(hashed: str, password: str) -> bool:
@@ -104,8 +168,11 @@ def _token_digest(token: str) -> str:
 
 def issue_api_token(user: User, name: str = "") -> tuple[str, ApiToken]:
     """Create a bearer token for an API client; the plain token is returned only once."""
+    if user.must_change_password:
+        raise PasswordChangeRequired()
     plain = STAFF_TOKEN_PREFIX + secrets.token_urlsafe(32)
     row = ApiToken(user_id=user.id, token_hash=_token_digest(plain), name=name,
+                   generation=user.session_generation,
                    expires_at=utcnow() + timedelta(days=current_app.config["API_TOKEN_DAYS"]))
     db.session.add(row)
     db.session.commit()
@@ -117,6 +184,8 @@ def user_for_api_token(plain: str) -> User | None:
     row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_digest(plain)))
     if row is None or row.revoked or row.expires_at <= utcnow() or not row.user.active:
         return None
+    if row.generation != row.user.session_generation:
+        return None  # revoked with every other credential of the user (disable, reset)
     return row.user
 
 

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ColumnElement, ForeignKey, Integer, Select, String, event, select
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    Float,
+    ForeignKey,
+    Integer,
+    Select,
+    String,
+    event,
+    select,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.common.models import UTCDateTime, utcnow
@@ -43,6 +54,9 @@ class Unit(db.Model):
     depth: Mapped[int] = mapped_column(Integer, default=0)
     population: Mapped[int | None] = mapped_column(Integer)
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
+    # Retired units keep their rows (history points at them); they take no new sites.
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     parent: Mapped[Unit | None] = relationship(remote_side=[id])
 
@@ -93,6 +107,8 @@ class Department(db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Added by supervision (0008): who receives red overdue warnings besides the handlers.
     head_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Set when merged into another department (this one is then inactive, kept for history).
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
 
     unit: Mapped[Unit | None] = relationship()
 
@@ -112,6 +128,10 @@ class Site(db.Model):
     contact_phone: Mapped[str] = mapped_column(String(32), default="")
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    # People the site serves, when it differs from its unit's (a studio, a park's room).
+    population: Mapped[int | None] = mapped_column(Integer)
     replaced_by_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

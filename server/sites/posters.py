@@ -23,6 +23,7 @@ from qr.fonts import FontNotFoundError, FontRef, find_cjk_font, missing_chars
 from qr.posters import ELLIPSIS, HINTS, PosterSize, PosterSpec, render_pdf
 from qr.posters import render_png as render_poster_png
 from qr.scene import build_scene
+from server.common.publicurl import printable_base_url
 from server.common.text import SHANGHAI
 from server.errors import DomainError, Forbidden, NotFound
 from server.extensions import db
@@ -111,7 +112,7 @@ def _tree_for(units: Sequence[Unit]) -> _Tree:
 def _spec(site: Site, tree: _Tree) -> PosterSpec:
     contact = f"联系电话：{site.contact_phone}" if site.contact_phone else ""
     return PosterSpec(
-        url=site_url(current_app.config["PUBLIC_BASE_URL"], site.code),
+        url=site_url(printable_base_url(), site.code),
         code=site.code,
         title=site.name,
         unit_path=tree.label(site.unit),
@@ -185,14 +186,14 @@ def site_poster_png(user: User, site_id: int, size: PosterSize, dpi: float) -> D
 def site_qr_png(user: User, site_id: int, px: int) -> Download:
     """Render a site's bare QR code as a PNG of px square."""
     site = staff_site(user, site_id)
-    url = site_url(current_app.config["PUBLIC_BASE_URL"], site.code)
+    url = site_url(printable_base_url(), site.code)
     return Download(render_qr_png(url, px), "image/png", f"二维码-{site.code}-{px}px.png")
 
 
 def site_qr_svg(user: User, site_id: int) -> Download:
     """Render a site's bare QR code as SVG."""
     site = staff_site(user, site_id)
-    url = site_url(current_app.config["PUBLIC_BASE_URL"], site.code)
+    url = site_url(printable_base_url(), site.code)
     return Download(render_svg(url).encode(), "image/svg+xml", f"二维码-{site.code}.svg")
 
 

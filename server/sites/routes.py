@@ -9,10 +9,12 @@ from flask_smorest import Blueprint
 
 from server.audit.capture import mark_audited
 from server.people.access import require_staff
-from server.sites import posters, services
+from server.sites import posters, services, structure
 from server.sites.models import SITE_KINDS, Site, Unit
 from server.sites.schemas import (
+    DepartmentCreateSchema,
     DepartmentSchema,
+    DepartmentUpdateSchema,
     PosterArgsSchema,
     PosterPngArgsSchema,
     PublicSiteSchema,
@@ -25,7 +27,9 @@ from server.sites.schemas import (
     SiteSchema,
     SiteUpdateSchema,
     UnitArgsSchema,
+    UnitCreateSchema,
     UnitSchema,
+    UnitUpdateSchema,
 )
 
 blp = Blueprint("sites", __name__, url_prefix="/api/v1", description="行政单元、点位与部门")
@@ -46,6 +50,9 @@ def site_payload(site: Site) -> dict[str, Any]:
         "active": site.active,
         "replaced_by_code": site.replaced_by.code if site.replaced_by else None,
         "url": f"{current_app.config['PUBLIC_BASE_URL']}/s/{site.code}",
+        "latitude": site.latitude,
+        "longitude": site.longitude,
+        "population": site.population,
     }
 
 
@@ -55,7 +62,30 @@ def site_payload(site: Site) -> dict[str, Any]:
 def units(args: dict[str, Any]) -> list[Unit]:
     """List the children of a unit, or the district at the top."""
     require_staff()
-    return services.list_units(args.get("parent_id"))
+    return services.list_units(args.get("parent_id"), args["include_retired"])
+
+
+@blp.route("/units", methods=["POST"])
+@blp.arguments(UnitCreateSchema)
+@blp.response(201, UnitSchema)
+def create_unit(body: dict[str, Any]) -> Unit:
+    """Add a unit under a parent within your admin scope."""
+    return structure.create_unit(require_staff("admin"), body)
+
+
+@blp.route("/units/<int:unit_id>", methods=["PATCH"])
+@blp.arguments(UnitUpdateSchema)
+@blp.response(200, UnitSchema)
+def update_unit(body: dict[str, Any], unit_id: int) -> Unit:
+    """Rename a unit, change its kind, population or order, or move it (parent_id)."""
+    return structure.update_unit(require_staff("admin"), unit_id, body)
+
+
+@blp.route("/units/<int:unit_id>/retire", methods=["POST"])
+@blp.response(200, UnitSchema)
+def retire_unit(unit_id: int) -> Unit:
+    """Retire a unit with nothing in use below it (it is kept, with its history)."""
+    return structure.retire_unit(require_staff("admin"), unit_id)
 
 
 @blp.route("/sites")
@@ -97,6 +127,14 @@ def update_site(body: dict[str, Any], site_id: int) -> dict[str, Any]:
     return site_payload(services.update_site(user, site_id, body))
 
 
+@blp.route("/sites/<int:site_id>/replace-code", methods=["POST"])
+@blp.response(201, SiteSchema)
+def replace_site_code(site_id: int) -> dict[str, Any]:
+    """Retire a site's code: a copy gets a new code; the old code's page points to it."""
+    user = require_staff("admin", "dispatcher")
+    return site_payload(structure.replace_site_code(user, site_id))
+
+
 @blp.route("/public/sites/<string:code>")
 @blp.response(200, PublicSiteSchema)
 def public_site(code: str) -> dict[str, Any]:
@@ -119,6 +157,22 @@ def departments() -> list[Any]:
     """List the departments that handle cases."""
     require_staff()
     return services.list_departments()
+
+
+@blp.route("/departments", methods=["POST"])
+@blp.arguments(DepartmentCreateSchema)
+@blp.response(201, DepartmentSchema)
+def create_department(body: dict[str, Any]) -> Any:
+    """Add a department (district-wide administrators)."""
+    return structure.create_department(require_staff("admin"), body)
+
+
+@blp.route("/departments/<int:department_id>", methods=["PATCH"])
+@blp.arguments(DepartmentUpdateSchema)
+@blp.response(200, DepartmentSchema)
+def update_department(body: dict[str, Any], department_id: int) -> Any:
+    """Rename a department, change its phone or set its head."""
+    return structure.update_department(require_staff("admin"), department_id, body)
 
 
 # ---- posters, QR codes and scan figures (staff only, within scope) -----------------------

@@ -16,10 +16,31 @@ class UnitSchema(Schema):
     parent_id = fields.Integer(allow_none=True)
     depth = fields.Integer()
     population = fields.Integer(allow_none=True)
+    sort_order = fields.Integer()
+    active = fields.Boolean()
 
 
 class UnitArgsSchema(Schema):
     parent_id = fields.Integer(load_default=None)
+    include_retired = fields.Boolean(load_default=False)
+
+
+class UnitCreateSchema(Schema):
+    code = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_-]{1,32}$"))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    kind = fields.String(required=True, validate=validate.OneOf(list(UNIT_KINDS)))
+    parent_id = fields.Integer(load_default=None, allow_none=True)
+    population = fields.Integer(load_default=None, allow_none=True,
+                                validate=validate.Range(min=0))
+    sort_order = fields.Integer(load_default=0)
+
+
+class UnitUpdateSchema(Schema):
+    name = fields.String(validate=validate.Length(min=1, max=64))
+    kind = fields.String(validate=validate.OneOf(list(UNIT_KINDS)))
+    parent_id = fields.Integer(allow_none=True, metadata={"description": "move the unit"})
+    population = fields.Integer(allow_none=True, validate=validate.Range(min=0))
+    sort_order = fields.Integer()
 
 
 class SiteSchema(Schema):
@@ -36,6 +57,9 @@ class SiteSchema(Schema):
     active = fields.Boolean()
     replaced_by_code = fields.String(allow_none=True)
     url = fields.String()
+    latitude = fields.Float(allow_none=True)
+    longitude = fields.Float(allow_none=True)
+    population = fields.Integer(allow_none=True)
 
     def _kind_name(self, obj: object) -> str:
         kind = obj["kind"] if isinstance(obj, dict) else getattr(obj, "kind", "")
@@ -62,6 +86,9 @@ class SiteCreateSchema(Schema):
     address = fields.String(load_default="", validate=validate.Length(max=255))
     contact_phone = fields.String(load_default="", validate=validate.Length(max=32))
     is_demo = fields.Boolean(load_default=False)
+    latitude = fields.Float(allow_none=True, validate=validate.Range(min=-90, max=90))
+    longitude = fields.Float(allow_none=True, validate=validate.Range(min=-180, max=180))
+    population = fields.Integer(allow_none=True, validate=validate.Range(min=0))
 
 
 class SiteUpdateSchema(Schema):
@@ -72,6 +99,9 @@ class SiteUpdateSchema(Schema):
     is_demo = fields.Boolean()
     active = fields.Boolean()
     replaced_by_code = fields.String(allow_none=True, validate=validate.Length(max=16))
+    latitude = fields.Float(allow_none=True, validate=validate.Range(min=-90, max=90))
+    longitude = fields.Float(allow_none=True, validate=validate.Range(min=-180, max=180))
+    population = fields.Integer(allow_none=True, validate=validate.Range(min=0))
 
 
 class PublicSiteSchema(Schema):
@@ -89,6 +119,33 @@ class DepartmentSchema(Schema):
     code = fields.String()
     name = fields.String()
     phone = fields.String(allow_none=True)
+    head_user_id = fields.Integer(allow_none=True)
+    active = fields.Boolean()
+    merged_into_id = fields.Integer(allow_none=True)
+
+
+class DepartmentCreateSchema(Schema):
+    code = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_-]{1,32}$"))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    phone = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=32))
+    unit_id = fields.Integer(load_default=None, allow_none=True)
+
+
+class DepartmentUpdateSchema(Schema):
+    name = fields.String(validate=validate.Length(min=1, max=64))
+    phone = fields.String(allow_none=True, validate=validate.Length(max=32))
+    head_user_id = fields.Integer(allow_none=True, metadata={"description": "负责人（红色预警）"})
+
+
+class DepartmentMergeSchema(Schema):
+    into_id = fields.Integer(required=True)
+
+
+class DepartmentMergedSchema(Schema):
+    id = fields.Integer()
+    merged_into_id = fields.Integer()
+    open_cases_moved = fields.Integer()
+    grants_moved = fields.Integer()
 
 
 class PosterArgsSchema(Schema):

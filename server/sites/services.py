@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Container
 from typing import Any
 
 from sqlalchemy import func, or_, select
@@ -18,12 +19,16 @@ CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 6
 
 
-def new_site_code(rng: secrets.SystemRandom | Any = None) -> str:
-    """Draw an unused public site code."""
+def new_site_code(rng: secrets.SystemRandom | Any = None,
+                  taken: Container[str] | None = None) -> str:
+    """Draw an unused public site code (`taken`: every code in use, already loaded)."""
     rng = rng or secrets.SystemRandom()
     while True:
         code = "".join(rng.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-        if db.session.scalar(select(Site.id).where(Site.code == code)) is None:
+        if taken is not None:
+            if code not in taken:
+                return code
+        elif db.session.scalar(select(Site.id).where(Site.code == code)) is None:
             return code
 
 
@@ -49,11 +54,29 @@ def set_unit_path(unit: Unit) -> None:
     unit.depth = parent.depth + 1 if parent else 0
 
 
-def list_units(parent_id: int | None) -> list[Unit]:
-    """List the children of a unit (the top level when none is given)."""
+def move_unit(unit: Unit, parent: Unit | None) -> None:
+    """Put a unit (and its subtree) under another parent, rewriting the subtree's paths."""
+    if parent is not None and parent.path.startswith(unit.path):
+        raise ValidationFailed(errors={"parent_id": ["不能移到自己或自己的下级单元之下"]})
+    old_path, old_depth = unit.path, unit.depth
+    unit.parent_id = parent.id if parent else None
+    unit.path = f"{parent.path if parent else '/'}{unit.id}/"
+    unit.depth = parent.depth + 1 if parent else 0
+    if unit.path == old_path:
+        return
+    for child in db.session.scalars(select(Unit).where(Unit.path.startswith(old_path),
+                                                       Unit.id != unit.id)):
+        child.path = unit.path + child.path[len(old_path):]
+        child.depth = child.depth - old_depth + unit.depth
+
+
+def list_units(parent_id: int | None, include_retired: bool = False) -> list[Unit]:
+    """List the children of a unit (the top level when none is given), in use by default."""
     condition = Unit.parent_id == parent_id if parent_id else Unit.parent_id.is_(None)
-    return list(db.session.scalars(select(Unit).where(condition).order_by(Unit.sort_order,
-                                                                          Unit.id)))
+    query = select(Unit).where(condition)
+    if not include_retired:
+        query = query.where(Unit.active.is_(True))
+    return list(db.session.scalars(query.order_by(Unit.sort_order, Unit.id)))
 
 
 def get_unit(unit_id: int) -> Unit:

@@ -21,4 +21,5 @@ export function localDate(iso) {
 }
 
 // 0.1234 -> "12.3%"; no value -> "—"
-export const percent = (v) => (v === null || v === undefined ? "—" : `${(v * 100).toFixed(1)}%`);
+// Percentages round half up as officials expect (numbers.js).
+export { pct as percent } from "/static/common/numbers.js";

@@ -15,6 +15,8 @@ const ACTION_LABELS = {
 };
 
 async function show(session) {
+  // A temporary password opens nothing but the page that replaces it.
+  if (session.user.must_change_password) { location.href = "/console/password"; return; }
   setCsrf(session.csrf_token);
   $("login-form").hidden = true;
   $("home").hidden = false;

@@ -2,7 +2,6 @@
 import { pct } from "/static/common/numbers.js";
 import { api } from "/static/common/api.js";
 import { activatable, el } from "/static/common/dom.js";
-import { percent as pct } from "/static/common/format.js";
 import { setCsrf, staff } from "/static/common/staff.js";
 
 const $ = (id) => document.getElementById(id);

@@ -18,6 +18,7 @@ function query() {
 function actor(e) {
   if (e.actor_kind === "staff") return `${e.username || ""}（#${e.user_id}）`;
   if (e.actor_kind === "resident") return `群众 #${e.resident_id}`;
+  if (e.actor_kind === "system") return "服务器命令行";
   return e.username ? `未登录（尝试 ${e.username}）` : "未登录";
 }
 

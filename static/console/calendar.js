@@ -43,7 +43,7 @@ async function change(call) {
 
 async function start() {
   let session;
-  try { session = await staff("/api/v1/auth/me"); } catch (err) {
+  try { session = await staff("/api/v1/auth/me"); } catch {
     $("login-needed").hidden = false;
     return;
   }

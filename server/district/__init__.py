@@ -1,0 +1,1 @@
+"""Going live: a district's own units, sites, departments, staff, routing and holidays."""
