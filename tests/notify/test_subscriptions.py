@@ -118,7 +118,7 @@ def test_a_refused_send_drops_the_credits_and_a_final_failure_gives_one_back(
                         world.dispatcher)
         assert credits(flaky.id)["TPL_CASE_ACCEPTED"] == 0, "taken while the send is queued"
         now = utcnow()
-        for attempt in range(services.MAX_ATTEMPTS):
+        for _attempt in range(services.MAX_ATTEMPTS):
             now += timedelta(hours=3)
             services.deliver_due(now=now)
         row = db.session.scalars(select(Notification).where(
