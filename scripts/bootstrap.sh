@@ -29,6 +29,7 @@ command -v fc-match >/dev/null 2>&1 || need+=(fontconfig)
 if [ "$want_browser" = 1 ]; then
   [ -x /usr/bin/chromium ] || need+=(chromium)
   command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
+  command -v npm >/dev/null 2>&1 || need+=(nodejs npm)  # mini-program tests (miniprogram/)
 fi
 apt_install "${need[@]}"
 
@@ -45,3 +46,6 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$sum" ]; then
   .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
   echo "$sum" > "$stamp"
 fi
+
+# Mini-program tests (issue 20): jest + miniprogram-simulate, pinned by miniprogram/package-lock.json.
+[ "$want_browser" = 1 ] && ./scripts/npm-ci.sh miniprogram
