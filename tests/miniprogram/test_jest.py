@@ -64,6 +64,7 @@ def _seed(tmp_path: Path, live_server: Any, wechat: Any) -> Path:
     return path
 
 
+@pytest.mark.timeout(JEST_TIMEOUT_SECONDS + 120)
 def test_miniprogram_pages_against_the_real_server(live_server: Any, wechat: Any,
                                                    tmp_path: Path) -> None:
     npx = shutil.which("npx")
