@@ -120,6 +120,7 @@ const wx = {
 }
 
 global.wx = wx
+jest.doMock(path.join(ROOT, 'config.js'), () => config)
 
 function configure() {
   config.apiBase = env('SL_API_BASE')
@@ -133,7 +134,14 @@ async function openPage(url) {
   const [pagePath, queryText] = url.replace(/^\//, '').split('?')
   const file = path.join(ROOT, pagePath)
   if (!fs.existsSync(`${file}.js`)) throw new Error(`no such page: ${url}`)
-  if (!loaded[file]) loaded[file] = simulate.load(file, pagePath.split('/')[1], { rootPath: ROOT })
+  if (!loaded[file]) {
+    // Each load runs the page's and its components' files afresh (as WeChat does per page);
+    // jest would otherwise hand back the modules of an earlier load, whose Component() calls
+    // do not run again. Every fresh copy shares the one configured config.js.
+    jest.isolateModules(() => {
+      loaded[file] = simulate.load(file, pagePath.split('/')[1], { rootPath: ROOT })
+    })
+  }
   const page = simulate.render(loaded[file])
   page.attach(document.createElement('parent-wrapper'))
   const query = {}

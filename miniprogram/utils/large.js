@@ -13,16 +13,16 @@ function setLarge(on) {
   wx.setStorageSync(LARGE_KEY, on ? '1' : '0')
 }
 
-// Mixed into each page: data.large follows the stored switch; <large-toggle> flips it.
+// Mixed into each page: data.large follows the stored switch (read again whenever the page
+// shows, as the switch may have moved on another page); <large-toggle> flips it.
 const largeText = Behavior({
   data: { large: false },
   lifetimes: {
-    attached() { this.setData({ large: isLarge() }) },
-  },
-  pageLifetimes: {
-    show() { this.setData({ large: isLarge() }) },
+    attached() { this.syncLarge() },
   },
   methods: {
+    syncLarge() { this.setData({ large: isLarge() }) },
+    onShow() { this.syncLarge() },
     onLargeChange(e) { this.setData({ large: e.detail.large }) },
   },
 })

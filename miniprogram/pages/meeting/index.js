@@ -23,7 +23,10 @@ Component({
       this.ready = this.start(opts.p)
       return this.ready
     },
-    onShow() { this.startRefresh() },
+    onShow() {
+      this.syncLarge()
+      this.startRefresh()
+    },
     onHide() { this.stopRefresh() },
     onUnload() { this.stopRefresh() },
     startRefresh() {
