@@ -29,6 +29,7 @@ command -v fc-match >/dev/null 2>&1 || need+=(fontconfig)
 if [ "$want_browser" = 1 ]; then
   [ -x /usr/bin/chromium ] || need+=(chromium)
   command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
+  command -v npm >/dev/null 2>&1 || need+=(nodejs npm)  # mini-program tests (miniprogram/)
 fi
 apt_install "${need[@]}"
 
@@ -60,3 +61,5 @@ if [ "$want_browser" = 1 ]; then
     echo "$npm_sum" > "$npm_stamp"
   fi
 fi
+# Mini-program tests (issue 20): jest + miniprogram-simulate, pinned by miniprogram/package-lock.json.
+[ "$want_browser" = 1 ] && ./scripts/npm-ci.sh miniprogram

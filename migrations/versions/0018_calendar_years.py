@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0018_calendar_years'
-down_revision = '0015'
+down_revision = '0016_notify_subscriptions'
 branch_labels = None
 depends_on = None
 

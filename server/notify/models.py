@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.common.models import UTCDateTime, utcnow
@@ -54,3 +54,22 @@ class MessageTemplate(db.Model):
     page: Mapped[str] = mapped_column(String(128), default="")
     # WeChat key (thing1, phrase2, time3 …) -> our value name (see services.VALUE_NAMES)
     fields: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+
+
+class Subscription(db.Model):
+    """A resident's one-time WeChat subscriptions to one template: one credit per 允许.
+
+    WeChat lets the mini-program send one message per acceptance of a one-time template
+    and refuses (43101) once they are used up, so each send takes one credit.
+    """
+
+    __tablename__ = "notify_subscriptions"
+    __table_args__ = (CheckConstraint("credits >= 0", name="credits_not_negative"),)
+
+    resident_id: Mapped[int] = mapped_column(
+        ForeignKey("residents.id", ondelete="CASCADE"), primary_key=True)
+    template_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    credits: Mapped[int] = mapped_column(Integer, default=0)
+    accepted_total: Mapped[int] = mapped_column(Integer, default=0)
+    last_result: Mapped[str] = mapped_column(String(16), default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -7,11 +7,13 @@ from typing import Any
 from flask_smorest import Blueprint
 
 from server.common.schemas import OkSchema
-from server.notify import services
+from server.notify import services, subscriptions
 from server.notify.schemas import (
     DeliveryCountsSchema,
     NotificationSchema,
     OutboxArgsSchema,
+    SubscribeResultsSchema,
+    SubscriptionSchema,
     TemplateSchema,
 )
 from server.people.access import current_identity, require_resident, require_staff
@@ -24,6 +26,21 @@ blp = Blueprint("notify", __name__, url_prefix="/api/v1", description="通知")
 def resident_inbox() -> list[Any]:
     """Return the calling resident's messages about their reports."""
     return services.resident_inbox(require_resident())
+
+
+@blp.route("/notify/subscriptions")
+@blp.response(200, SubscriptionSchema(many=True))
+def my_subscriptions() -> list[dict[str, Any]]:
+    """Return the calling resident's subscribe-message templates and what is left of each."""
+    return subscriptions.resident_subscriptions(require_resident())
+
+
+@blp.route("/notify/subscriptions", methods=["POST"])
+@blp.arguments(SubscribeResultsSchema)
+@blp.response(200, SubscriptionSchema(many=True))
+def record_subscriptions(body: dict[str, Any]) -> list[dict[str, Any]]:
+    """Record the resident's answer to wx.requestSubscribeMessage (mini-program residents)."""
+    return subscriptions.record_consent(require_resident(), body["results"])
 
 
 @blp.route("/notifications")

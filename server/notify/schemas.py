@@ -41,3 +41,20 @@ class TemplateSchema(Schema):
     fields_ = fields.Dict(keys=fields.String(), values=fields.String(), required=True,
                           data_key="fields",
                           metadata={"description": "WeChat key (thing1 …) -> value name"})
+
+
+class SubscribeResultsSchema(Schema):
+    results = fields.Dict(
+        keys=fields.String(validate=validate.Length(min=1, max=64)),
+        values=fields.String(validate=validate.OneOf(["accept", "reject", "ban", "filter"])),
+        required=True, validate=validate.Length(min=1, max=10),
+        metadata={"description": "wx.requestSubscribeMessage 的结果：模板 id -> accept / reject / "
+                                 "ban / filter（原样转交，不含 errMsg）"})
+
+
+class SubscriptionSchema(Schema):
+    event = fields.String(metadata={"description": "accepted | answered | meeting_published"})
+    event_name = fields.String()
+    template_id = fields.String()
+    credits = fields.Integer(metadata={"description": "还能发送的消息条数（每次“允许”一条）"})
+    last_result = fields.String(metadata={"description": "最近一次的选择；refused = 微信拒收"})

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -14,74 +13,30 @@ from server.common.text import local_time
 from server.errors import NotFound
 from server.extensions import db
 from server.intake.models import STATES, Opinion
-from server.notify.models import EVENTS, MessageTemplate, Notification
+from server.notify import subscriptions
+from server.notify.models import EVENTS, Notification
+from server.notify.templates import (  # noqa: F401 - part of this module's interface
+    DEFAULT_TEMPLATES,
+    FIELD_LIMITS,
+    VALUE_NAMES,
+    build_message,
+    fit_value,
+    set_template,
+    template_for,
+)
 from server.people.models import Grant, Resident, User
 
 MAX_ATTEMPTS = 5
 # Minutes to wait after the 1st, 2nd, … failed attempt.
 BACKOFF_MINUTES = (1, 5, 30, 120)
 # WeChat errcodes that no retry can fix (the user refused, template or page invalid).
-PERMANENT_ERRCODES = {43101: "用户拒收订阅消息", 40003: "openid 无效", 40037: "模板 id 无效",
-                      41030: "跳转页面无效", 47003: "模板参数不合规"}
+REFUSED_ERRCODE = 43101
+PERMANENT_ERRCODES = {REFUSED_ERRCODE: "用户拒收订阅消息", 40003: "openid 无效",
+                      40037: "模板 id 无效", 41030: "跳转页面无效", 47003: "模板参数不合规"}
 
-# WeChat subscribe-message value types and their length limits (characters).
-FIELD_LIMITS = {"thing": 20, "phrase": 5, "name": 10, "character_string": 32, "number": 32,
-                "letter": 32, "symbol": 5, "phone_number": 17, "car_number": 8, "amount": 32}
-
-DEFAULT_TEMPLATES: dict[str, dict[str, Any]] = {
-    "accepted": {"template_id": "TPL_CASE_ACCEPTED", "page": "pages/mine/index",
-                 "fields": {"character_string1": "tracking_no", "thing2": "category",
-                            "phrase3": "state", "time4": "time", "thing5": "summary"}},
-    "answered": {"template_id": "TPL_CASE_ANSWERED", "page": "pages/mine/index",
-                 "fields": {"character_string1": "tracking_no", "phrase2": "state",
-                            "thing3": "answer", "time4": "time"}},
-    "meeting_published": {"template_id": "TPL_MEETING_PUBLISHED", "page": "pages/meeting/index",
-                          "fields": {"thing1": "title", "time2": "time", "thing3": "site",
-                                     "thing4": "location"}},
-}
-VALUE_NAMES = {"tracking_no": "受理编号", "category": "问题类别", "state": "办理状态",
-               "time": "时间", "summary": "反映内容", "answer": "答复内容", "site": "点位",
-               "title": "活动名称", "location": "活动地点"}
 # Above this many messages a change only queues them; `flask notify-deliver` sends the rest,
 # so publishing a meeting to a whole township does not hold the moderator's request.
 INLINE_DELIVERY_MAX = 20
-
-
-def fit_value(key: str, value: str) -> str:
-    """Fit a value to the WeChat field type named by its key (thing ≤ 20, phrase ≤ 5 …)."""
-    kind = re.sub(r"\d+$", "", key)
-    text = re.sub(r"\s+", " ", value or "").strip() or "-"
-    if kind == "character_string":
-        text = re.sub(r"[^0-9A-Za-z_\-.:/]", "", text) or "-"
-    limit = FIELD_LIMITS.get(kind)
-    if limit and len(text) > limit:
-        text = text[: limit - 1] + "…" if kind in {"thing", "name"} else text[:limit]
-    return text
-
-
-def template_for(event: str) -> dict[str, Any] | None:
-    """Return the template (id, page, field mapping) configured for an event."""
-    row = db.session.get(MessageTemplate, event)
-    if row is not None:
-        return {"template_id": row.template_id, "page": row.page, "fields": dict(row.fields)}
-    return DEFAULT_TEMPLATES.get(event)
-
-
-def set_template(event: str, template_id: str, page: str, fields: dict[str, str]) -> dict[
-        str, Any]:
-    """Configure the WeChat template of an event."""
-    from server.errors import ValidationFailed
-
-    if event not in DEFAULT_TEMPLATES:
-        raise ValidationFailed(errors={"event": [f"只能是 {'、'.join(DEFAULT_TEMPLATES)}"]})
-    bad = [v for v in fields.values() if v not in VALUE_NAMES]
-    if bad or not fields:
-        raise ValidationFailed(errors={"fields": [f"未知的取值：{', '.join(bad) or '（空）'}"]})
-    row = db.session.get(MessageTemplate, event) or MessageTemplate(event=event)
-    row.template_id, row.page, row.fields = template_id, page, dict(fields)
-    db.session.add(row)
-    db.session.commit()
-    return {"event": event, **(template_for(event) or {})}
 
 
 def opinion_values(opinion: Opinion) -> dict[str, str]:
@@ -98,21 +53,6 @@ def opinion_values(opinion: Opinion) -> dict[str, str]:
     }
 
 
-def build_message(event: str, openid: str, values: dict[str, str],
-                  page_query: str = "") -> dict[str, Any] | None:
-    """Build the subscribe/send body for an event, respecting each field's length limit."""
-    template = template_for(event)
-    if template is None:
-        return None
-    data = {key: {"value": fit_value(key, values.get(name, ""))}
-            for key, name in template["fields"].items()}
-    body: dict[str, Any] = {"touser": openid, "template_id": template["template_id"],
-                            "data": data, "lang": "zh_CN"}
-    if template.get("page"):
-        body["page"] = f"{template['page']}?{page_query}" if page_query else template["page"]
-    return body
-
-
 def notify_resident(opinion: Opinion, event: str) -> list[int]:
     """Queue the resident's inbox entry and WeChat message; return ids to deliver."""
     if opinion.resident_id is None:
@@ -127,7 +67,9 @@ def notify_resident(opinion: Opinion, event: str) -> list[int]:
     if resident is not None and resident.kind == "wechat" and resident.openid:
         message = build_message(event, resident.openid, opinion_values(opinion),
                                 f"no={opinion.tracking_no}")
-        if message is not None:
+        # Only a template the resident accepted in the mini-program, one send per 允许.
+        if message is not None and subscriptions.take_credit(resident.id,
+                                                              message["template_id"]):
             row = Notification(event=event, channel="wechat", opinion_id=opinion.id,
                                resident_id=resident.id, title=title, body="",
                                payload=message, status="pending", attempts=0,
@@ -172,7 +114,6 @@ def notify_meeting_published(meeting: Any) -> list[int]:
     body = f"“{meeting.title}”将于{when}在{place}举行，欢迎参加。"
     link = f"/m/{meeting.code}"
     values = {"title": meeting.title, "time": when, "site": site.name, "location": place}
-    message_for = None
     followers = db.session.execute(
         select(Resident.id, Resident.kind, Resident.openid)
         .join(SiteFollow, SiteFollow.resident_id == Resident.id)
@@ -182,19 +123,19 @@ def notify_meeting_published(meeting: Any) -> list[int]:
               "title": title, "body": body, "payload": {"link": link}, "status": "sent",
               "attempts": 0, "sent_at": now, "created_at": now}
              for rid, _kind, _openid in followers]
+    message = build_message("meeting_published", "", values, f"code={meeting.code}")
     wechat = []
-    for rid, kind, openid in followers:
-        if kind != "wechat" or not openid:
-            continue
-        if message_for is None:
-            message_for = build_message("meeting_published", "", values,
-                                        f"code={meeting.code}") or {}
-        if not message_for:
-            break
-        wechat.append({"event": "meeting_published", "channel": "wechat", "resident_id": rid,
-                       "title": title, "body": "", "payload": {**message_for, "touser": openid},
-                       "status": "pending", "attempts": 0, "next_attempt_at": now,
-                       "created_at": now})
+    if message is not None and any(kind == "wechat" and openid for _, kind, openid in followers):
+        # Only followers who accepted this template in the mini-program, one credit each.
+        credited = subscriptions.take_credits(
+            select(SiteFollow.resident_id).where(SiteFollow.site_id == site.id),
+            message["template_id"])
+        wechat = [{"event": "meeting_published", "channel": "wechat", "resident_id": rid,
+                   "title": title, "body": "", "payload": {**message, "touser": openid},
+                   "status": "pending", "attempts": 0, "next_attempt_at": now,
+                   "created_at": now}
+                  for rid, kind, openid in followers
+                  if rid in credited and kind == "wechat" and openid]
     ids: list[int] = []
     for start in range(0, len(inbox), 1000):
         db.session.execute(insert(Notification), inbox[start:start + 1000])
@@ -240,6 +181,7 @@ def deliver(notification_id: int, now: datetime | None = None) -> Notification:
             row.status = "failed"
             row.last_error = f"{errcode} {PERMANENT_ERRCODES[errcode]}"
             row.next_attempt_at = None
+            _settle_credit(row, refused=errcode == REFUSED_ERRCODE)
         else:
             _retry_later(row, now, f"{exc.code} {exc.message}"[:255])
     except Exception as exc:  # noqa: BLE001 - network trouble: retry later
@@ -258,9 +200,22 @@ def _retry_later(row: Notification, now: datetime, error: str) -> None:
     if row.attempts >= MAX_ATTEMPTS:
         row.status = "failed"
         row.next_attempt_at = None
+        _settle_credit(row, refused=False)
         return
     wait = BACKOFF_MINUTES[min(row.attempts - 1, len(BACKOFF_MINUTES) - 1)]
     row.next_attempt_at = now + timedelta(minutes=wait)
+
+
+def _settle_credit(row: Notification, *, refused: bool) -> None:
+    """A message that finally failed used no subscription: give its credit back, or drop
+    the template's credits when WeChat says the user has none (43101)."""
+    template_id = (row.payload or {}).get("template_id")
+    if row.resident_id is None or not template_id:
+        return
+    if refused:
+        subscriptions.forget(row.resident_id, template_id)
+    else:
+        subscriptions.give_back(row.resident_id, template_id)
 
 
 def deliver_due(now: datetime | None = None, limit: int = 200) -> dict[str, int]:
@@ -284,6 +239,12 @@ def retry(notification_id: int) -> Notification:
     if row is None:
         raise NotFound("找不到该通知", code="notification_not_found")
     if row.status == "failed" and row.channel == "wechat":
+        template_id = (row.payload or {}).get("template_id", "")
+        if row.resident_id is not None and not subscriptions.take_credit(row.resident_id,
+                                                                         template_id):
+            row.last_error = "没有可用的订阅（用户未同意接收该消息或已用完）"
+            db.session.commit()
+            return row
         row.status = "pending"
         row.attempts = 0
         row.next_attempt_at = utcnow()

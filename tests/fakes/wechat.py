@@ -65,6 +65,11 @@ def build_fake(appid: str, secret: str) -> Flask:
             return jsonify(errcode=43101, errmsg="user refuse to accept the msg")
         return jsonify(errcode=0, errmsg="ok")
 
+    @app.get("/__calls")
+    def recorded_calls() -> Any:
+        """Not WeChat's: lets a test in another process (the mini-program's jest) read calls."""
+        return jsonify(calls)
+
     @app.post("/wxa/getwxacodeunlimit")
     def getwxacodeunlimit() -> Any:
         body = request.get_json(force=True)

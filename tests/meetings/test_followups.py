@@ -18,21 +18,15 @@ from server.intake.models import Opinion, OpinionEvent
 from server.meetings import keys, services
 from server.meetings.models import Outcome, Poll, SiteFollow
 from server.notify import services as notify
-from server.notify.models import Notification
+from server.notify.models import Notification, Subscription
 from server.people.models import Resident
-from server.people.services import issue_api_token, resident_token
+from server.people.services import issue_api_token
 from tests.factories import bearer, make_district, make_resident, make_user
 from tests.intake.factories import categories
 from tests.meetings.factories import check_in_directly, make_meeting, make_moderator, make_poll
+from tests.notify.factories import consent, wechat_resident
 
 TITLE = "黄庄村东西向农路硬化及路灯安装方案协商议事会"
-
-
-def wechat_resident(openid: str) -> tuple[Resident, str]:
-    resident = Resident(kind="wechat", appid="wx-test-appid", openid=openid)
-    db.session.add(resident)
-    db.session.commit()
-    return resident, resident_token(resident)
 
 
 def staff(user: Any) -> dict[str, str]:
@@ -47,18 +41,23 @@ def test_published_meeting_reaches_each_follower_once(client, wechat) -> None:
     mod = make_moderator(d.site_a)
     w1, w1_token = wechat_resident("o-follower-one")
     w2, w2_token = wechat_resident("o-follower-two")
+    # A mini-program follower who did not allow the meeting message gets the inbox entry only.
+    w3, w3_token = wechat_resident("o-follower-silent")
+    for token in (w1_token, w2_token):
+        consent(client, token, TPL_MEETING_PUBLISHED="accept")
+    consent(client, w3_token, TPL_MEETING_PUBLISHED="reject")
     guest, guest_token = make_resident()
     quitter, quitter_token = make_resident()
     _other_site_fan, other_token = make_resident()
-    for token in (w1_token, w2_token, guest_token, quitter_token):
+    for token in (w1_token, w2_token, w3_token, guest_token, quitter_token):
         answer = client.put(f"/api/v1/sites/{d.site_a.code}/follow", headers=bearer(token))
         assert answer.status_code == 200 and answer.get_json()["following"] is True
     # Following twice is one follow; unfollowing works; another site's fans hear nothing.
     again = client.put(f"/api/v1/sites/{d.site_a.code}/follow", headers=bearer(w1_token))
-    assert again.get_json() == {"site_code": d.site_a.code, "following": True, "followers": 4}
+    assert again.get_json() == {"site_code": d.site_a.code, "following": True, "followers": 5}
     gone = client.delete(f"/api/v1/sites/{d.site_a.code}/follow",
                          headers=bearer(quitter_token)).get_json()
-    assert gone["following"] is False and gone["followers"] == 3
+    assert gone["following"] is False and gone["followers"] == 4
     client.put(f"/api/v1/sites/{d.site_b.code}/follow", headers=bearer(other_token))
     assert client.get(f"/api/v1/sites/{d.site_a.code}/follow").status_code == 401
 
@@ -70,7 +69,7 @@ def test_published_meeting_reaches_each_follower_once(client, wechat) -> None:
 
     inbox = db.session.scalars(select(Notification).where(Notification.channel == "inbox")
                                .order_by(Notification.resident_id)).all()
-    assert sorted(n.resident_id for n in inbox) == sorted([w1.id, w2.id, guest.id])
+    assert sorted(n.resident_id for n in inbox) == sorted([w1.id, w2.id, w3.id, guest.id])
     assert {n.event for n in inbox} == {"meeting_published"}
     sent = [c for c in wechat.calls if c["path"] == "subscribe_send"]
     assert sorted(c["touser"] for c in sent) == ["o-follower-one", "o-follower-two"]
@@ -93,7 +92,7 @@ def test_published_meeting_reaches_each_follower_once(client, wechat) -> None:
     for status in ("draft", "published"):
         assert client.post(f"/api/v1/meetings/{meeting.id}/status", json={"status": status},
                            headers=staff(mod)).status_code == 200
-    assert db.session.scalar(select(func.count(Notification.id))) == 5
+    assert db.session.scalar(select(func.count(Notification.id))) == 6
     assert len([c for c in wechat.calls if c["path"] == "subscribe_send"]) == 2
 
 
@@ -101,11 +100,17 @@ def test_a_large_following_is_written_in_bulk_and_delivered_by_the_timer(app, we
                                                                          artifacts) -> None:
     d = make_district()
     mod = make_moderator(d.site_a)
-    n_guests, n_wechat = 3000, 45
+    n_guests, n_wechat, n_unsubscribed = 3000, 45, 30
     db.session.execute(insert(Resident), [{"kind": "guest"} for _ in range(n_guests)])
     db.session.execute(insert(Resident), [{"kind": "wechat", "appid": "wx-test-appid",
                                            "openid": f"o-bulk-{i:04d}"}
-                                          for i in range(n_wechat)])
+                                          for i in range(n_wechat + n_unsubscribed)])
+    subscribed = db.session.scalars(select(Resident.id).where(Resident.kind == "wechat")
+                                    .order_by(Resident.id).limit(n_wechat)).all()
+    db.session.execute(insert(Subscription), [
+        {"resident_id": rid, "template_id": "TPL_MEETING_PUBLISHED", "credits": 1,
+         "accepted_total": 1, "last_result": "accept", "updated_at": utcnow()}
+        for rid in subscribed])
     ids = db.session.scalars(select(Resident.id)).all()
     db.session.execute(insert(SiteFollow), [{"site_id": d.site_a.id, "resident_id": rid}
                                             for rid in ids])
@@ -118,7 +123,7 @@ def test_a_large_following_is_written_in_bulk_and_delivered_by_the_timer(app, we
 
     count = db.session.scalar(select(func.count(Notification.id))
                               .where(Notification.channel == "inbox"))
-    assert count == n_guests + n_wechat
+    assert count == n_guests + n_wechat + n_unsubscribed
     by_status = dict(db.session.execute(
         select(Notification.status, func.count(Notification.id))
         .where(Notification.channel == "wechat").group_by(Notification.status)).all())
@@ -134,6 +139,8 @@ def test_a_large_following_is_written_in_bulk_and_delivered_by_the_timer(app, we
     assert f"已发送 {n_wechat - notify.INLINE_DELIVERY_MAX}" in result.output
     touched = {c["touser"] for c in wechat.calls if c["path"] == "subscribe_send"}
     assert len(touched) == n_wechat
+    assert touched == {f"o-bulk-{i:04d}" for i in range(n_wechat)}
+    assert not db.session.scalar(select(func.sum(Subscription.credits))), "credits were used"
 
 
 def test_build_message_still_serves_reports(wechat) -> None:

@@ -14,14 +14,17 @@ from server.people.models import Resident
 from server.people.services import issue_api_token, resident_token
 from tests.dispatch.factories import make_opinion
 from tests.factories import bearer
+from tests.notify import factories
 
 LONG_TEXT = "村东头的路灯坏了三个月了，晚上老人孩子出行很不安全，希望有关部门尽快来修一修"
 
 
-def wechat_resident(openid: str) -> Resident:
-    resident = Resident(kind="wechat", appid="wx-test-appid", openid=openid)
-    db.session.add(resident)
-    db.session.commit()
+def wechat_resident(client: Any, openid: str, *templates: str) -> Resident:
+    """A mini-program resident who accepted each template once (both case templates unless
+    told otherwise)."""
+    resident, token = factories.wechat_resident(openid)
+    for template in templates or ("TPL_CASE_ACCEPTED", "TPL_CASE_ANSWERED"):
+        factories.consent(client, token, **{template: "accept"})
     return resident
 
 
@@ -36,7 +39,7 @@ def test_fit_value_respects_wechat_limits() -> None:
 
 def test_accept_and_answer_send_subscribe_messages(world: Any, wechat: Any,
                                                    client: Any) -> None:
-    resident = wechat_resident("o-happy-resident")
+    resident = wechat_resident(client, "o-happy-resident")
     o = make_opinion(world.d.site_a, resident_id=resident.id, text=LONG_TEXT)
     workflow.accept(o.id, world.dispatcher)
     sent = [c for c in wechat.calls if c["path"] == "subscribe_send"]
@@ -68,7 +71,7 @@ def test_accept_and_answer_send_subscribe_messages(world: Any, wechat: Any,
 
 def test_refused_message_fails_visibly_without_retry(world: Any, wechat: Any,
                                                       client: Any) -> None:
-    resident = wechat_resident("o-refuses")
+    resident = wechat_resident(client, "o-refuses")
     o = make_opinion(world.d.site_a, resident_id=resident.id)
     accepted = workflow.accept(o.id, world.dispatcher)
     assert accepted.state == "accepted"  # the case moves on whatever WeChat says
@@ -83,8 +86,9 @@ def test_refused_message_fails_visibly_without_retry(world: Any, wechat: Any,
 
 
 def test_transient_failures_are_retried_with_backoff(world: Any, wechat: Any, app: Any,
+                                                     client: Any,
                                                      config_override: Any) -> None:
-    resident = wechat_resident("o-flaky")
+    resident = wechat_resident(client, "o-flaky")
     o = make_opinion(world.d.site_a, resident_id=resident.id)
     good_base = app.config["WECHAT_API_BASE"]
     config_override(WECHAT_API_BASE="http://127.0.0.1:9")  # nothing listens there
@@ -107,7 +111,7 @@ def test_templates_are_configurable(world: Any, wechat: Any, client: Any) -> Non
         "template_id": "MY-TPL", "page": "pages/track",
         "fields": {"thing7": "summary", "phrase9": "state"}})
     assert response.status_code == 200, response.get_json()
-    resident = wechat_resident("o-configured")
+    resident = wechat_resident(client, "o-configured", "MY-TPL")
     o = make_opinion(world.d.site_a, resident_id=resident.id, text=LONG_TEXT)
     workflow.accept(o.id, world.dispatcher)
     body = [c for c in wechat.calls if c["path"] == "subscribe_send"][-1]
