@@ -10,9 +10,9 @@ from server.config import ROOT, finalize, load_config
 
 # Each domain package has routes.py (an API blueprint `blp`); some also serve pages.
 DOMAINS = ("people", "sites", "intake", "dispatch", "meetings", "evaluation", "supervision",
-           "notify", "assessment", "audit")
+           "notify", "assessment", "audit", "duty", "proposals", "review", "publicity")
 PAGE_DOMAINS = ("intake", "dispatch", "meetings", "evaluation", "supervision", "assessment",
-                "people", "audit")
+                "people", "audit", "duty", "review", "publicity")
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from server.common.models import utcnow
 from server.common.text import SHANGHAI, mask_phone
+from server.duty import hooks as duty
 from server.errors import Conflict, Forbidden, NotFound, RateLimited, ValidationFailed
 from server.extensions import db, get_redis
 from server.intake import keys, media, textmatch
@@ -508,6 +509,7 @@ def _create(site: Site, data: dict[str, Any], *, resident: Resident | None,
     db.session.flush()
     workflow.record_submission(opinion, resident_id=resident.id if resident else None,
                                entered_by_id=user.id if user else None)
+    duty.opinion_submitted(opinion, resident.id if resident else None, user.id if user else None)
     if verdict.held:
         _note(opinion, "moderation_held", verdict.reason)
         db.session.commit()
