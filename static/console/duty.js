@@ -41,6 +41,9 @@ async function load(event) {
       el("td", { textContent: String(m.score) }), el("td", { textContent: `${m.site_activities}/${m.required_site_activities}` }),
       el("td", { textContent: m.shortfall ? `差 ${m.shortfall}` : "达标" }));
   }));
+  const short = await get(`/api/v1/duty/shortfalls?year=${data.year}`);
+  $("shortfalls").replaceChildren(...short.items.map((m) => el("tr", {}, ...[m.name, m.circle, m.sites.join("、"),
+    m.site_activities, m.required_site_activities, m.shortfall].map((v) => el("td", { textContent: String(v) })))));
   $("circles").replaceChildren(...groupRows(data.circles));
   $("sectors").replaceChildren(...groupRows(data.sectors));
 }
