@@ -54,9 +54,11 @@ async function start(me) {
   $("year").value = new Date().toLocaleDateString("sv-SE", { timeZone: "Asia/Shanghai" }).slice(0, 4);
   $("filters").addEventListener("submit", load);
   await load();
+  document.body.dataset.ready = "1";
 }
 
 api("/api/v1/auth/me", { token: null }).then(start).catch(() => {
   $("who").textContent = "未登录";
   $("login-needed").hidden = false;
+  document.body.dataset.ready = "1";
 });

@@ -58,6 +58,7 @@ async function save(event) {
     $("session-ok").textContent = `已保存审议记录，共 ${saved.decisions.length} 项决定`;
     $("session-ok").hidden = false;
     await Promise.all([loadQueue(), loadSessions()]);
+    document.body.dataset.saved = String(saved.id);
   } catch (e) {
     const details = Object.values(e.errors || {}).flat().join("；");
     $("session-error").textContent = e.message + (details ? `：${details}` : "");
@@ -72,9 +73,11 @@ async function start(me) {
   $("held-on").value = new Date().toLocaleDateString("sv-SE", { timeZone: "Asia/Shanghai" });
   $("session-form").addEventListener("submit", save);
   await Promise.all([loadQueue(), loadSessions()]);
+  document.body.dataset.ready = "1";
 }
 
 api("/api/v1/auth/me", { token: null }).then(start).catch(() => {
   $("who").textContent = "未登录";
   $("login-needed").hidden = false;
+  document.body.dataset.ready = "1";
 });

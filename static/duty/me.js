@@ -32,9 +32,10 @@ async function load() {
   try {
     show(await api("/api/v1/duty/me", { token: null }));
   } catch (e) {
-    if (e.status === 401) { $("login").hidden = false; return; }
-    $("error").textContent = e.message;
-    $("error").hidden = false;
+    if (e.status === 401) $("login").hidden = false;
+    else { $("error").textContent = e.message; $("error").hidden = false; }
+  } finally {
+    document.body.dataset.ready = "1";
   }
 }
 

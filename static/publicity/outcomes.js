@@ -41,6 +41,8 @@ async function load() {
   } catch (e) {
     $("error").textContent = e.message;
     $("error").hidden = false;
+  } finally {
+    document.body.dataset.ready = "1";
   }
 }
 

@@ -1,6 +1,6 @@
 """duty, proposals, review: members' duty events and score settings, proposals, review sessions
 
-Revision ID: 0016_i19
+Revision ID: 0022
 Revises: 0015
 Create Date: 2026-12-08 01:15:49.569556
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0016_i19'
+revision = '0022'
 down_revision = '0015'
 branch_labels = None
 depends_on = None
