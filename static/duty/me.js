@@ -28,9 +28,32 @@ function show(record) {
     `${e.at} ${e.kind_name}：${e.title}${e.at_attached_site ? "（挂钩点位）" : ""}`)));
 }
 
+let csrf = null;
+
+async function loadProposals(memberId) {
+  const list = await api("/api/v1/proposals", { token: null });
+  $("no-proposals").hidden = list.length > 0;
+  $("proposals").replaceChildren(...list.map((p) => {
+    const mine = p.cosigners.find((c) => c.member_id === memberId);
+    const item = el("li", { className: "proposal" }, `《${p.title}》 ${p.status_name}`);
+    item.dataset.proposal = String(p.id);
+    if (mine && !mine.confirmed && p.status === "draft") {
+      item.append(" ", el("button", { type: "button", textContent: "确认联名", onclick: async () => {
+        await api(`/api/v1/proposals/${p.id}/cosign`, { method: "POST", token: null,
+          headers: { "X-CSRF-Token": csrf } });
+        await loadProposals(memberId);
+      } }));
+    } else if (mine) item.append("（已联名）");
+    return item;
+  }));
+}
+
 async function load() {
   try {
-    show(await api("/api/v1/duty/me", { token: null }));
+    const record = await api("/api/v1/duty/me", { token: null });
+    show(record);
+    csrf = (await api("/api/v1/auth/me", { token: null })).csrf_token;
+    await loadProposals(record.member_id);
   } catch (e) {
     if (e.status === 401) $("login").hidden = false;
     else { $("error").textContent = e.message; $("error").hidden = false; }

@@ -14,6 +14,7 @@ from server.intake.models import Opinion
 from server.meetings import services as meetings
 from server.meetings.models import Meeting
 from server.people.models import Resident
+from server.proposals import services as proposals
 from server.proposals.models import Proposal
 from tests.factories import PASSWORD
 from tests.review.factories import closed_meeting, make_world, user_of
@@ -95,7 +96,10 @@ def test_review_session_public_page_and_member_phone(live_server: Any, browser: 
             where = page.locator(f"li.outcome[data-outcome-id='{outcome_id}'] .where")
             assert where.inner_text() == text, outcome_id
 
-        # The member signs in on the phone and sees their record.
+        # The member signs in on the phone, sees their record and co-signs a colleague's proposal.
+        asked = proposals.create_draft(user_of(w.cosigner), {
+            "title": "关于村级议事室适老化改造的提案", "site_id": w.d.site_a.id,
+            "cosigner_ids": [w.lead.id]})
         page.goto(f"{base}/member/duty")
         page.wait_for_selector("body[data-ready='1']")
         page.fill("#username", user_of(w.lead).username)
@@ -106,6 +110,12 @@ def test_review_session_public_page_and_member_phone(live_server: Any, browser: 
         events = page.locator("#events li").all_inner_texts()
         assert len(events) == 1 and "参加协商活动：黄庄村议事会（挂钩点位）" in events[0]
         assert "还差 3 次" in page.locator("#shortfall").inner_text()
+        item = page.locator(f"#proposals li[data-proposal='{asked.id}']")
+        item.locator("button:text('确认联名')").click()
+        page.wait_for_selector(f"#proposals li[data-proposal='{asked.id}']:has-text('已联名')")
+        db.session.expire_all()
+        assert [s.confirmed_at is not None for s in db.session.get(Proposal, asked.id).signers] == [
+            True]
         page.screenshot(path=str(artifacts / "duty-phone.png"), full_page=True)
     finally:
         phone.close()
