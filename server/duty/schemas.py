@@ -52,7 +52,18 @@ class DutyGroupSchema(Schema):
     short = fields.Integer()
 
 
+class DutyOptionSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+
+
+class DutyOptionsSchema(Schema):
+    circles = fields.List(fields.Nested(DutyOptionSchema))
+    sectors = fields.List(fields.Nested(DutyOptionSchema))
+
+
 class DutyScoresSchema(Schema):
+    options = fields.Nested(DutyOptionsSchema)
     year = fields.Integer()
     formula = fields.String()
     items = fields.List(fields.Nested(DutyMemberScoreSchema))

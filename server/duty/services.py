@@ -134,9 +134,9 @@ def _member_row(member: Member, counts: dict[str, list[int]], settings: dict[str
 
 
 def _sector(unit: Unit | None) -> Unit | None:
-    from server.people.thinktank import sector_of
-
-    return sector_of(unit)
+    # The sector (镇/街道/园区) is the second unit on the path: /district/sector/…
+    parts = unit.path.strip("/").split("/") if unit is not None else []
+    return db.session.get(Unit, int(parts[1])) if len(parts) > 1 else None
 
 
 def _members(circle_id: int | None = None, sector_id: int | None = None) -> list[Member]:
@@ -163,7 +163,8 @@ def scores(user: User, year: int | None = None, circle_id: int | None = None,
     for rank, row in enumerate(rows, 1):
         row["rank"] = rank
     return {"year": year, "formula": FORMULA, "items": rows,
-            "circles": _groups(rows, "circle"), "sectors": _groups(rows, "sector")}
+            "circles": _groups(rows, "circle"), "sectors": _groups(rows, "sector"),
+            "options": filter_options()}
 
 
 def _groups(rows: list[dict[str, Any]], field: str) -> list[dict[str, Any]]:
@@ -251,7 +252,9 @@ def roll_call(user: User, meeting_id: int, member_id: int) -> dict[str, Any]:
     return {"recorded": hooks.roll_call(member, meeting)}
 
 
-def circles() -> list[dict[str, Any]]:
-    """List the circles for the staff page's filter."""
-    return [{"id": c.id, "name": c.name} for c in db.session.scalars(
-        select(Circle).order_by(Circle.id))]
+def filter_options() -> dict[str, list[dict[str, Any]]]:
+    """List the circles and sectors the staff page filters by."""
+    return {"circles": [{"id": c.id, "name": c.name} for c in db.session.scalars(
+                select(Circle).order_by(Circle.id))],
+            "sectors": [{"id": u.id, "name": u.name} for u in db.session.scalars(
+                select(Unit).where(Unit.depth == 1).order_by(Unit.sort_order, Unit.id))]}

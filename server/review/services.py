@@ -12,7 +12,6 @@ decides each outcome one of four ways:
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -218,8 +217,3 @@ def get_session(user: User, session_id: int) -> dict[str, Any]:
     if session is None:
         raise NotFound("找不到该审议记录")
     return session_payload(session)
-
-
-def today() -> date:
-    """Return today's date in Asia/Shanghai."""
-    return local_time(utcnow()).date()

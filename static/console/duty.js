@@ -29,6 +29,10 @@ async function load(event) {
   for (const [key, value] of new FormData($("filters"))) if (value) params.set(key, value);
   const data = await get(`/api/v1/duty/members?${params}`);
   $("formula").textContent = data.formula;
+  for (const [id, items] of [["circle", data.options.circles], ["sector", data.options.sectors]]) {
+    if ($(id).options.length > 1) continue;
+    for (const item of items) $(id).append(el("option", { value: String(item.id), textContent: item.name }));
+  }
   $("export").href = `/api/v1/duty/export?year=${data.year}`;
   const kinds = data.items.length ? data.items[0].items : [];
   $("head").replaceChildren(el("tr", {}, ...["排名", "委员", "界别", "板块", ...kinds.map((k) => k.name), "得分", "挂钩点位活动", "差额"]

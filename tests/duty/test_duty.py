@@ -133,6 +133,15 @@ def test_duty_record_counts_exactly_what_the_member_did(client) -> None:
     circles = {r[0]: r for r in list(book["界别汇总"].iter_rows(values_only=True))[1:]}
     assert circles["农业界"][2] == 15 and circles["医卫界"][2] == 0
 
+    # Staff narrow the list to a circle or a sector (the member's unit's town).
+    health = next(c["id"] for c in api["options"]["circles"] if c["name"] == "医卫界")
+    by_circle = client.get(f"/api/v1/duty/members?circle_id={health}",
+                           headers=staff(w.secretary)).get_json()
+    assert [m["name"] for m in by_circle["items"]] == ["李秀英"]
+    by_sector = client.get(f"/api/v1/duty/members?sector_id={w.d.town.id}",
+                           headers=staff(w.secretary)).get_json()
+    assert [(m["name"], m["sector"]) for m in by_sector["items"]] == [("王建国", "龙冈镇")]
+
 
 def test_moderator_roll_counts_once_and_studio_meetings_count_as_studio_work(client) -> None:
     w = make_world()
