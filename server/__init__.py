@@ -10,9 +10,10 @@ from server.config import ROOT, finalize, load_config
 
 # Each domain package has routes.py (an API blueprint `blp`); some also serve pages.
 DOMAINS = ("people", "thinktank", "sites", "intake", "dispatch", "meetings", "evaluation",
-           "supervision", "notify", "assessment", "audit", "district")
+           "supervision", "notify", "assessment", "audit", "district", "duty", "proposals",
+           "review", "publicity")
 PAGE_DOMAINS = ("intake", "dispatch", "meetings", "evaluation", "supervision", "assessment",
-                "people", "thinktank", "audit", "district")
+                "people", "thinktank", "audit", "district", "duty", "review", "publicity")
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:

@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 
 from server.common.models import utcnow
 from server.common.publicurl import printable_base_url
+from server.duty import hooks as duty
 from server.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from server.extensions import db, get_redis
 from server.meetings import keys, persister
@@ -310,6 +311,7 @@ def check_in(code: str, resident_id: int, presence: str | None,
     open_polls = [p.id for p in meeting.polls if p.status == "open"]
     _allow_in_redis(open_polls, resident_id)
     publish(meeting.id, "attendance", "attendance", attendance_payload(meeting))
+    duty.meeting_check_in(meeting, resident_id)
     return attendance
 
 
@@ -908,6 +910,7 @@ def propose_topic(site_code: str, resident_id: int, title: str, detail: str = ""
     db.session.flush()
     db.session.add(TopicSupport(topic_id=topic.id, resident_id=resident_id))
     db.session.commit()
+    duty.topic_raised(topic)
     return topic
 
 

@@ -112,7 +112,8 @@ function outcomeItem(outcome, rateable) {
   const feedback = outcome.feedback
     ? line("落实反馈", outcome.feedback + (outcome.feedback_at ? `（${outcome.feedback_at}反馈）` : ""))
     : line("落实反馈", "正在落实，有进展会在这里公布", "kv muted");
-  const item = el("li", { class: "outcome" }, line("商定", outcome.text), feedback);
+  const item = el("li", { class: "outcome", "data-outcome-id": String(outcome.id) },
+    line("商定", outcome.text), feedback);
   if (outcome.case) {
     item.append(el("p", { class: "kv case" }, el("strong", {}, "转交办理："),
       `编号 ${outcome.case.tracking_no}，目前 `, el("span", { class: pillClass(outcome.case.status) },
@@ -120,6 +121,17 @@ function outcomeItem(outcome, rateable) {
   }
   if (rateable) item.append(outcomeRating(outcome));
   return item;
+}
+
+// Where each outcome went after the chair meeting's review (the publicity page's data).
+async function showOutcomeRoutes() {
+  const page = await api(`${publicApi()}/outcomes`);
+  for (const o of page.outcomes) {
+    for (const item of document.querySelectorAll(`li.outcome[data-outcome-id="${o.outcome_id}"]`)) {
+      item.querySelector(".where")?.remove();
+      item.append(line("去向", o.where.text, "kv where"));
+    }
+  }
 }
 
 function meetingItem(m, upcoming) {
@@ -233,7 +245,8 @@ export async function submitTopic(event) {
 
 // Each part loads on its own: a failure leaves that part's friendly empty text in place.
 export function loadMeetingsSection() {
-  state.meetingsReady = api(`${publicApi()}/meetings`).then(renderMeetings).catch(() => {});
+  state.meetingsReady = api(`${publicApi()}/meetings`).then(renderMeetings).then(showOutcomeRoutes)
+    .catch(() => {});
   api(`${siteApi()}/follow`).then(renderFollow).catch(() => {});
   loadTopics().catch(() => {});
 }

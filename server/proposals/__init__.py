@@ -1,0 +1,1 @@
+"""Proposals (提案) from consultation, handled through the dispatch workflow."""
