@@ -12,7 +12,12 @@ in its own process and keeps a heartbeat key alive. The vote-serving workers the
 that heartbeat: a drain inside a gevent worker would block its event loop during each SQLite
 commit and take CPU (and the GIL) from the votes. If the heartbeat lapses (no persister, or it
 died or hangs), every worker drains in the background itself, as before, so accepted ballots
-still reach the database; the per-poll lock keeps two drains from racing.
+still reach the database; the per-poll lock keeps two drains from racing. Each persister round
+also closes polls whose countdown ran out and freezes polls closed while Redis was away.
+
+Ballots reach the database only through these streams: nothing else acknowledges one (see
+services.cast_vote), and reloading a poll's Redis state from the database is
+meetings.rebuild's.
 """
 
 from __future__ import annotations
