@@ -122,8 +122,37 @@ def error_response(
     return response
 
 
+# A 429 whose cause does not say when to come back (WeChat's frequency limit) says a minute.
+DEFAULT_RETRY_AFTER = 60
+
+
 def _handle_domain(exc: DomainError) -> Response:
-    return error_response(exc.status, exc.code, exc.message, exc.errors)
+    errors = exc.errors
+    if exc.status == 429 and not isinstance(errors.get("retry_after"), int):
+        errors = {**errors, "retry_after": DEFAULT_RETRY_AFTER}
+    response = error_response(exc.status, exc.code, exc.message, errors)
+    retry_after = errors.get("retry_after")
+    if isinstance(retry_after, int) and not isinstance(retry_after, bool):
+        # Every "come back later" (429, 503 vote_pending) says when, in seconds, twice:
+        # errors.retry_after for our pages and the Retry-After header for everyone else.
+        response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
+def _limit_retry_after() -> int:
+    """Seconds until the rate limit the current request broke lets it through again."""
+    import math
+    import time
+
+    from server.extensions import limiter
+
+    try:
+        current = limiter.current_limit
+        if current is not None:
+            return max(1, math.ceil(current.reset_at - time.time()))
+    except Exception:  # noqa: BLE001 - the limiter's storage away: a safe guess
+        pass
+    return DEFAULT_RETRY_AFTER
 
 
 def _handle_http(exc: HTTPException) -> Response:
@@ -138,11 +167,13 @@ def _handle_http(exc: HTTPException) -> Response:
             messages = next(iter(messages.values()))
         errors = translate_field_errors(messages)
     if status == 429:
-        errors = {"retry_after": exc.description} if exc.description else {}
+        errors = {"retry_after": _limit_retry_after()}
     response = error_response(status, code, message, errors)
-    for header, value in (exc.get_headers() if status in (405, 429) else []):
-        if header.lower() in {"allow", "retry-after"}:
+    for header, value in (exc.get_headers() if status == 405 else []):
+        if header.lower() == "allow":
             response.headers[header] = value
+    if status == 429:
+        response.headers["Retry-After"] = str(errors["retry_after"])
     return response
 
 

@@ -65,7 +65,8 @@ class ShangliangLimiter(Limiter):
         after = app.after_request_funcs.get(None, [])
         for i, hook in enumerate(after):
             if isinstance(hook, partial) and hook.func is inject and hook.args == (self,):
-                after[i] = _unless_unlimited(hook, default=lambda response: response)
+                after[i] = _unless_unlimited(_keeping_retry_after(hook),
+                                             default=lambda response: response)
         release = getattr(self, "_Limiter__release_context", None)
         teardown = app.teardown_request_funcs.get(None, [])
         for i, hook in enumerate(teardown):
@@ -82,6 +83,24 @@ class ShangliangLimiter(Limiter):
 def _unlimited_view() -> bool:
     view = current_app.view_functions.get(request.endpoint or "")
     return bool(getattr(view, "_sl_unlimited", False))
+
+
+def _keeping_retry_after(hook: Any) -> Any:
+    """Keep a Retry-After our error handler set (it matches the body's errors.retry_after).
+
+    Flask-Limiter rewrites the header after the handler as int(reset - now), which can say
+    one second less than the body, or 0.
+    """
+
+    @wraps(hook)
+    def wrapper(response: Any) -> Any:
+        ours = response.headers.get("Retry-After") if response.status_code >= 400 else None
+        response = hook(response)
+        if ours is not None:
+            response.headers["Retry-After"] = ours
+        return response
+
+    return wrapper
 
 
 def _unless_unlimited(hook: Any, default: Any) -> Any:

@@ -8,7 +8,8 @@ with the same service call, the same answer bytes and the same audit row (writte
 persister from the ballot's stream entry, see meetings.persister). Everything else (other
 paths, a missing or forged token, a body the short cut does not take, a retry, a refusal,
 Redis unreachable) goes on to Flask untouched, body included, and gets the full rules,
-messages and audit; the vote script writes nothing unless it accepts, so a ballot is never
+messages and audit (while Redis is away that is a 503 `vote_pending`, see
+services.cast_vote); the vote script writes nothing unless it accepts, so a ballot is never
 counted twice. `VOTE_FAST_PATH = False` turns it off (tests compare both paths).
 """
 
@@ -64,10 +65,11 @@ def ballot_audit(choices: list[int], key_in_body: bool, user_agent: str,
     return f"{order}|{'1' if key_in_body else '0'}|{user_agent[:USER_AGENT_MAX]}\n{ip or ''}\n"
 
 
-def answer_text(ballot_uid: str, poll_id: int, replay: bool, cast_at_ms: int) -> bytes:
+def answer_text(ballot_uid: str, poll_id: int, replay: bool, cast_at_ms: int,
+                choices: list[int]) -> bytes:
     """Return the vote's JSON answer (the same bytes as VoteAnswerSchema through jsonify)."""
     text = json.dumps({"ballot_id": ballot_uid, "poll_id": poll_id, "replay": replay,
-                       "cast_at_ms": cast_at_ms, "message": "已投票"},
+                       "cast_at_ms": cast_at_ms, "choices": choices, "message": "已投票"},
                       ensure_ascii=False, separators=(",", ":"))
     return (text + "\n").encode()
 
@@ -132,7 +134,8 @@ class VoteFastPath:
             return None
         if answer is None:
             return None
-        return answer_text(answer.ballot_uid, poll_id, False, answer.cast_at_ms)
+        return answer_text(answer.ballot_uid, poll_id, False, answer.cast_at_ms,
+                           answer.choices)
 
 
 def _cast_new_ballot(app: Flask, environ: dict[str, Any], poll_id: int, token: str,

@@ -286,7 +286,11 @@ def _vote_body() -> tuple[dict[str, Any], bool | None]:
 @blp.response(200, VoteAnswerSchema)
 @_doc_only(blp.arguments(VoteSchema))
 def vote(poll_id: int) -> Response:
-    """Cast a ballot; a retry with the same idempotency key returns the first answer."""
+    """Cast a ballot; a retry with the same idempotency key returns the first answer.
+
+    503 `vote_pending` (with Retry-After): the ballot was not counted because the tally
+    service is recovering; send it again with the same idempotency key.
+    """
     # No rate limit on purpose: each resident counts once per poll (the script refuses a
     # second ballot, retries are idempotent), a big meeting votes from one address, and a
     # forged token costs one signature check. Authenticated by the resident bearer token
@@ -307,8 +311,8 @@ def vote(poll_id: int) -> Response:
             # writes this request's audit row with the ballot (see meetings.persister).
             recorded_by_ballot_stream()
     # Built by hand (same bytes as VoteAnswerSchema + jsonify): this runs once per vote.
-    return Response(answer_text(answer.ballot_uid, poll_id, answer.replay, answer.cast_at_ms),
-                    mimetype="application/json")
+    return Response(answer_text(answer.ballot_uid, poll_id, answer.replay, answer.cast_at_ms,
+                                answer.choices), mimetype="application/json")
 
 
 @blp.route("/m/<string:code>/proposals", methods=["POST"])

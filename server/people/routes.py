@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from flask import request, session
+from flask import current_app, request, session
 from flask_smorest import Blueprint
 
 from server.audit.capture import audited
@@ -139,11 +140,36 @@ def wechat_login(body: dict[str, str]) -> dict[str, Any]:
     return {"token": token, "resident_id": resident.id, "kind": resident.kind}
 
 
+# Guest sign-in is sized for a full hall: a meeting room's phones share one WiFi (one NAT
+# address) and all open the meeting page within a minute, some twice. Per address it is
+# generous; per device (the page's X-Device-Id, kept across tokens) it is tight, since a
+# device needs a new token only when its storage was cleared. Stuffing defences beyond
+# this are the hardening issue's (#15). Both can be changed in the app's config.
+GUEST_LIMIT_PER_ADDRESS = "1200/minute;6000/hour"
+GUEST_LIMIT_PER_DEVICE = "5/minute;30/day"
+DEVICE_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
+
+
+def _guest_limit_per_address() -> str:
+    return str(current_app.config.get("GUEST_LIMIT_PER_ADDRESS", GUEST_LIMIT_PER_ADDRESS))
+
+
+def _guest_limit_per_device() -> str:
+    return str(current_app.config.get("GUEST_LIMIT_PER_DEVICE", GUEST_LIMIT_PER_DEVICE))
+
+
+def _device_id() -> str:
+    value = request.headers.get("X-Device-Id", "")
+    return value if DEVICE_ID.fullmatch(value) else ""
+
+
 @blp.route("/auth/guest", methods=["POST"])
-@limiter.limit("30/minute")
+@limiter.limit(_guest_limit_per_address)
+@limiter.limit(_guest_limit_per_device, key_func=lambda: "device:" + _device_id(),
+               exempt_when=lambda: not _device_id())
 @blp.response(201, ResidentTokenSchema)
 def guest_login() -> dict[str, Any]:
-    """Give a plain phone browser a signed device token."""
+    """Give a plain phone browser a signed device token (limited per address and device)."""
     resident, token = services.create_guest()
     return {"token": token, "resident_id": resident.id, "kind": resident.kind}
 
