@@ -74,6 +74,9 @@ class Hub:
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self.connected = threading.Event()
+        # Set once the subscriber has lost Redis (not while it first connects): only then do
+        # streams say the tally service is recovering.
+        self.down = False
 
     def subscribe(self, meeting_id: int) -> Listener:
         """Register a listener for one meeting's events."""
@@ -119,10 +122,12 @@ class Hub:
                 pubsub.psubscribe(keys.events_pattern())
                 self.connected.set()
                 delay = RECONNECT_FIRST
+                if self.down:
+                    self.down = False
+                    self._broadcast("tally_service", TALLY_UP)
                 if not first:
                     # Messages may have been missed while disconnected: pages take a fresh
-                    # snapshot (the catch-up) and drop their "recovering" notice.
-                    self._broadcast("tally_service", TALLY_UP)
+                    # snapshot (the catch-up).
                     self._broadcast("resync", "{}")
                 first = False
                 while True:
@@ -130,9 +135,10 @@ class Hub:
                     if message is not None and message["type"] == "pmessage":
                         self._dispatch(message["channel"], message["data"])
             except redis.RedisError:
-                if self.connected.is_set() or first:
+                if not self.down:
                     log.warning("event subscriber lost Redis; reconnecting")
                     self.connected.clear()
+                    self.down = True
                     self._broadcast("tally_service", TALLY_DOWN)
                 first = False
                 time.sleep(delay)
@@ -180,7 +186,7 @@ def get_hub(app: Flask) -> Hub:
 def stream(hub: Hub, listener: Listener, first: str) -> Iterator[str]:
     """Yield the first snapshot, then coalesced events and heartbeats until the client goes."""
     try:
-        if not hub.connected.is_set():
+        if hub.down:
             first += event_text("tally_service", TALLY_DOWN)
         yield "retry: 2000\n" + first
         while True:
