@@ -9,7 +9,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _bool(value: str | None, default: bool) -> bool:
+def _bool(value: str | None, default: Any) -> Any:
     if value is None or value == "":
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
@@ -29,7 +29,8 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "WECHAT_SECRET": env.get("WECHAT_SECRET", ""),
         "WECHAT_API_BASE": env.get("WECHAT_API_BASE", "https://api.weixin.qq.com").rstrip("/"),
         "WECHAT_TIMEOUT": float(env.get("WECHAT_TIMEOUT", "5")),
-        "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), False),
+        # Unset: Secure exactly when the public address is https (see finalize).
+        "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), None),
         "LOGIN_MAX_FAILURES": int(env.get("LOGIN_MAX_FAILURES", "5")),
         "LOGIN_LOCK_MINUTES": int(env.get("LOGIN_LOCK_MINUTES", "15")),
         "API_TOKEN_DAYS": int(env.get("API_TOKEN_DAYS", "30")),
@@ -71,6 +72,8 @@ def finalize(cfg: dict[str, Any]) -> dict[str, Any]:
     if not cfg.get("SECRET_KEY"):
         cfg["SECRET_KEY"] = _instance_secret(instance)
     cfg.setdefault("MEDIA_PATH", str(instance / "media"))
+    if cfg.get("SESSION_COOKIE_SECURE") is None:
+        cfg["SESSION_COOKIE_SECURE"] = str(cfg.get("PUBLIC_BASE_URL", "")).startswith("https://")
     cfg["SESSION_COOKIE_HTTPONLY"] = True
     cfg["SESSION_COOKIE_SAMESITE"] = "Lax"
     cfg["SESSION_COOKIE_NAME"] = "sl_session"

@@ -16,7 +16,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from server.common.models import utcnow
-from server.common.text import SHANGHAI, mask_phone
+from server.common.text import SHANGHAI, mask_phone, mask_phones_in_text
 from server.errors import Conflict, Forbidden, NotFound, RateLimited, ValidationFailed
 from server.extensions import db, get_redis
 from server.intake import keys, media, textmatch
@@ -766,7 +766,7 @@ def staff_summary(opinion: Opinion) -> dict[str, Any]:
         "tracking_no": opinion.tracking_no,
         "site_id": opinion.site_id,
         "category": opinion.category.name if opinion.category else None,
-        "text": opinion.text,
+        "text": mask_phones_in_text(opinion.text),
         "state": opinion.state,
         "moderation": opinion.moderation,
         "anonymous": opinion.anonymous,
