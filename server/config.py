@@ -32,12 +32,18 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # Unset: Secure exactly when the public address is https (see finalize).
         "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), None),
         "LOGIN_MAX_FAILURES": int(env.get("LOGIN_MAX_FAILURES", "5")),
-        "LOGIN_LOCK_MINUTES": int(env.get("LOGIN_LOCK_MINUTES", "15")),
+        # Sign-in throttling per (address, username): after LOGIN_MAX_FAILURES free failures
+        # each attempt waits twice as long as the last, from the base up to the cap.
+        "LOGIN_DELAY_BASE_SECONDS": float(env.get("LOGIN_DELAY_BASE_SECONDS", "1")),
+        "LOGIN_DELAY_MAX_SECONDS": int(env.get("LOGIN_DELAY_MAX_SECONDS", "900")),
         "API_TOKEN_DAYS": int(env.get("API_TOKEN_DAYS", "30")),
         "RESIDENT_TOKEN_DAYS": int(env.get("RESIDENT_TOKEN_DAYS", "365")),
         "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),
         # How many reverse proxies in front append to X-Forwarded-For (0: believe no header).
-        "AUDIT_TRUSTED_PROXIES": int(env.get("AUDIT_TRUSTED_PROXIES", "0")),
+        # The one setting for the audit log's addresses and every rate limit's address
+        # (env TRUSTED_PROXIES; AUDIT_TRUSTED_PROXIES is its older name).
+        "AUDIT_TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES")
+                                     or env.get("AUDIT_TRUSTED_PROXIES") or "0"),
         "CJK_FONT_PATH": env.get("CJK_FONT_PATH", ""),
         # Answer well-formed new ballots before Flask's request cycle (meetings.fastpath).
         "VOTE_FAST_PATH": _bool(env.get("VOTE_FAST_PATH"), True),
