@@ -133,6 +133,8 @@ def _run_gunicorn(host: str, port: int, workers: int, instance: str) -> None:
         "--bind", f"{host}:{port}", "--workers", str(workers),
         "--worker-class", "gevent", "--worker-connections", "2000",
         "--timeout", "60", "--graceful-timeout", "10",
+        # Longest request line gunicorn takes: longer addresses up to it get the app's JSON 414.
+        "--limit-request-line", "8190",
     ]
     env = dict(os.environ, SHANGLIANG_INSTANCE=instance)
     # Ballots go from Redis to the database in their own process, not in the vote workers.
