@@ -44,6 +44,8 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # (env TRUSTED_PROXIES; AUDIT_TRUSTED_PROXIES is its older name).
         "AUDIT_TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES")
                                      or env.get("AUDIT_TRUSTED_PROXIES") or "0"),
+        # Key for personal data at rest (32 bytes, base64); unset: derived from SECRET_KEY.
+        "PII_KEY": env.get("PII_KEY", ""),
         "CJK_FONT_PATH": env.get("CJK_FONT_PATH", ""),
         # Answer well-formed new ballots before Flask's request cycle (meetings.fastpath).
         "VOTE_FAST_PATH": _bool(env.get("VOTE_FAST_PATH"), True),

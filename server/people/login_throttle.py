@@ -67,7 +67,11 @@ def before_attempt(username: str) -> None:
 
 def failed_attempt(username: str) -> None:
     """Count a failed sign-in of this caller at this username."""
-    get_redis().hincrby(throttle_key(username), "fails", 1)
+    key = throttle_key(username)
+    pipe = get_redis().pipeline()  # MULTI: the delay counts from the failure's end
+    pipe.hincrby(key, "fails", 1)
+    pipe.hset(key, "last", int(time.time() * 1000))
+    pipe.execute()
 
 
 def succeeded(username: str) -> None:
