@@ -345,6 +345,10 @@ def main() -> None:  # noqa: C901, PLR0915 - one linear script
                 os.killpg(server.pid, signal.SIGKILL)
                 server.wait()
         redis_server.stop()
+        log = tmp / "server.log"
+        server_log = log.read_text(errors="replace") if log.exists() else ""
+        shutil.copy(log, Path(tempfile.gettempdir()) / "sl-soak-server.log") if log.exists() \
+            else None
         shutil.rmtree(tmp, ignore_errors=True)
     total = sum(stats.status.values())
     server_errors = sum(n for status, n in stats.status.items() if status >= 500 or status == 0)
@@ -367,8 +371,27 @@ def main() -> None:  # noqa: C901, PLR0915 - one linear script
         "rss_growth_pct": growth,
         "max_rss_growth_pct": max(growth.values()) if growth else None,
         "first_errors": stats.errors,
+        # The last line of each distinct traceback the server logged (the whole log is kept
+        # as sl-soak-server.log in the temp folder).
+        "server_exceptions": sorted({lines[-1][:200] for lines in _tracebacks(server_log)}),
     }
     print(json.dumps(result, ensure_ascii=False))
+
+
+def _tracebacks(log: str) -> list[list[str]]:
+    found: list[list[str]] = []
+    current: list[str] | None = None
+    for line in log.splitlines():
+        if line.startswith("Traceback"):
+            current = []
+            found.append(current)
+        elif current is not None:
+            if line.startswith(" ") or not line.strip():
+                current.append(line)
+            else:
+                current.append(line)
+                current = None
+    return [lines for lines in found if lines]
 
 
 if __name__ == "__main__":
