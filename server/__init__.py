@@ -50,7 +50,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     from server.common.pii import install_phone_hashes
 
-    install_phone_hashes()
+    install_phone_hashes(db.Model)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         _tune_sqlite(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True,
