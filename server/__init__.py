@@ -38,11 +38,20 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
     from server import models  # noqa: F401 - every table registered before migrations run
+    from server.common.inputs import (
+        BoundedIntConverter,
+        install_input_guard,
+        register_converter_docs,
+    )
     from server.errors import register_error_handlers
     from server.extensions import api, db, limiter, migrate, redis_accessor
     from server.people.access import init_access
 
+    app.url_map.converters["int"] = BoundedIntConverter  # before any route is added
     db.init_app(app)
+    from server.common.pii import install_phone_hashes
+
+    install_phone_hashes(db.Model)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         _tune_sqlite(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True,
@@ -60,6 +69,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         "cookie", {"type": "apiKey", "in": "cookie", "name": "sl_session",
                    "description": "console session; writes also need X-CSRF-Token"}
     )
+    register_converter_docs(api)
     init_access(app)
 
     import importlib
@@ -75,11 +85,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(health_bp)
     app.register_blueprint(pages_bp)
     register_error_handlers(app)
+    install_input_guard(app)  # after the audit hook, before identity, CSRF and limits
 
     from server.cli import register_cli
     from server.meetings.fastpath import install as install_vote_fast_path
 
     install_vote_fast_path(app)
+    from server.common.headers import install_security_headers
+
+    install_security_headers(app)  # outermost: the fast path's answers carry them too
 
     register_cli(app)
     return app

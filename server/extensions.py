@@ -9,7 +9,6 @@ from typing import Any
 import redis
 from flask import Flask, current_app, request
 from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
@@ -111,7 +110,14 @@ def _unless_unlimited(hook: Any, default: Any) -> Any:
     return wrapper
 
 
-limiter = ShangliangLimiter(key_func=get_remote_address, default_limits=[],
+def _client_address() -> str:
+    from server.common.limits import client_address
+
+    return client_address()
+
+
+# Keyed on the caller's real address (the trusted-proxy setting), not the proxy's.
+limiter = ShangliangLimiter(key_func=_client_address, default_limits=[],
                             headers_enabled=True)
 
 

@@ -80,6 +80,8 @@ def gunicorn_args(app_spec: str, host: str, port: int, workers: int) -> list[str
         "--worker-class", "gevent", "--worker-connections", str(WORKER_CONNECTIONS),
         "--keep-alive", str(KEEPALIVE_SECONDS),
         "--timeout", "60", "--graceful-timeout", str(GRACEFUL_SECONDS),
+        # Longest request line gunicorn takes: longer addresses up to it get the app's JSON 414.
+        "--limit-request-line", "8190",
     ]
 
 

@@ -31,6 +31,7 @@ from typing import Any, TypeVar
 from flask import Flask, Response, current_app, g, request, session
 
 from server.common.models import utcnow
+from server.common.text import clean_text, mask_phones_in_text
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +55,6 @@ SECRET_KEY = re.compile(
     r"photo|image|picture|avatar|file|blob|base64|first_name|last_name|full_name|real_?name",
     re.IGNORECASE,
 )
-PHONE_IN_TEXT = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
 RULE_PARAM = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 VOTE_PATH_TEMPLATE = "/api/v1/polls/{poll_id}/votes"
 
@@ -217,7 +217,7 @@ def build_record(response: Response, spec: AuditSpec | None = None) -> dict[str,
     if username is None and spec is not None and spec.action in CREDENTIAL_ACTIONS \
             and isinstance(body, dict) and isinstance(body.get("username"), str):
         # A failed sign-in: keep the name that was tried (never the password).
-        username = body["username"][:64]
+        username = clean_text(body["username"][:64])
     status = response.status_code
     started = g.get("audit_t0")
     rule = request.url_rule
@@ -395,7 +395,8 @@ def _redact(value: Any, depth: int) -> Any:
     if isinstance(value, dict):
         if depth >= DEPTH_MAX:
             return "{…}"
-        return {str(k)[:40]: (REDACTED if SECRET_KEY.search(str(k)) else _redact(v, depth + 1))
+        return {clean_text(str(k)[:40]):
+                (REDACTED if SECRET_KEY.search(str(k)) else _redact(v, depth + 1))
                 for k, v in list(value.items())[:30]}
     if isinstance(value, list):
         if depth >= DEPTH_MAX:
@@ -405,7 +406,7 @@ def _redact(value: Any, depth: int) -> Any:
             items.append(f"…共 {len(value)} 项")
         return items
     if isinstance(value, str):
-        text = PHONE_IN_TEXT.sub(r"\1****\2", value)
+        text = mask_phones_in_text(clean_text(value)) or ""
         return text if len(text) <= STRING_MAX_CHARS else text[:STRING_MAX_CHARS] + "…"
     if value is None or isinstance(value, bool | int | float):
         return value

@@ -26,6 +26,7 @@ from typing import Any
 from flask import Flask
 
 from server.audit.capture import USER_AGENT_MAX, client_ip_of
+from server.common.inputs import parse_json
 from server.people.access import RESIDENT_BEARER
 
 VOTE_PATH = re.compile(r"/api/v1/polls/([1-9][0-9]{0,17})/votes")
@@ -110,8 +111,8 @@ class VoteFastPath:
         raw = environ["wsgi.input"].read(length)
         environ["wsgi.input"] = io.BytesIO(raw)  # Flask reads the same body if we pass
         try:
-            parsed = vote_shortcut(json.loads(raw))
-        except Exception:  # noqa: BLE001 - not JSON, too deep...: Flask answers with the schema
+            parsed = vote_shortcut(parse_json(raw))
+        except Exception:  # noqa: BLE001 - not JSON, too deep...: Flask's input guard answers
             return None
         if parsed is None:
             return None

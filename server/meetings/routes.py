@@ -64,8 +64,10 @@ def _staff_meeting(meeting: Meeting) -> Meeting:
 
 
 def _per_caller() -> str:
-    # A village hall shares one WiFi address; limit each phone, not the hall.
-    return request.headers.get("Authorization") or request.remote_addr or "anon"
+    # A village hall shares one WiFi address; limit each phone (its identity), not the hall.
+    from server.common.limits import caller_key
+
+    return caller_key()
 
 
 def _resident_id() -> int:

@@ -9,7 +9,7 @@ from flask import current_app
 from sqlalchemy import insert, or_, select
 
 from server.common.models import utcnow
-from server.common.text import local_time
+from server.common.text import local_time, mask_phones_in_text
 from server.errors import NotFound
 from server.extensions import db
 from server.intake.models import STATES, Opinion
@@ -47,7 +47,7 @@ def opinion_values(opinion: Opinion) -> dict[str, str]:
         "category": opinion.category.name if opinion.category else "社情民意",
         "state": STATES.get(opinion.state, opinion.state),
         "time": when,
-        "summary": opinion.text,
+        "summary": mask_phones_in_text(opinion.text) or "",
         "answer": opinion.answer or "",
         "site": str(opinion.site_id),
     }
@@ -93,7 +93,8 @@ def notify_assignee(opinion: Opinion, case: Any, redo: bool = False) -> list[int
     title = ("案件被退回重办：" if redo else "新派单：") + opinion.tracking_no
     for user_id in user_ids:
         db.session.add(Notification(event=event, channel="inbox", opinion_id=opinion.id,
-                                    user_id=user_id, title=title, body=opinion.text[:200],
+                                    user_id=user_id, title=title,
+                                    body=mask_phones_in_text(opinion.text[:200]),
                                     status="sent", sent_at=utcnow(), attempts=0))
     return []
 
