@@ -79,9 +79,24 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from server.meetings.fastpath import install as install_vote_fast_path
 
     install_vote_fast_path(app)
+    _init_ops(app)
 
     register_cli(app)
     return app
+
+
+def _init_ops(app: Flask) -> None:
+    """Readiness, metrics, request ids and JSON logs (the request-id layer goes outermost)."""
+    from server.ops import metrics, middleware
+    from server.ops.logs import configure_logging
+    from server.ops.ready import watch_sigterm
+    from server.ops.views import bp as ops_bp
+
+    configure_logging(app)
+    metrics.init_app(app)
+    app.register_blueprint(ops_bp)
+    middleware.install(app)
+    watch_sigterm(app)
 
 
 def _limits_uri(redis_url: str) -> str:

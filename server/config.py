@@ -47,6 +47,10 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "SUPERVISION_YELLOW_DAYS": float(env.get("SUPERVISION_YELLOW_DAYS", "1")),
         "SUPERVISION_SWEEPER": env.get("SUPERVISION_SWEEPER", "auto").strip().lower(),
         "SUPERVISION_SWEEP_SECONDS": int(env.get("SUPERVISION_SWEEP_SECONDS", "60")),
+        # Operations (server/ops): JSON log lines unless "text"; the bearer token Prometheus
+        # sends to /metrics (without one, only loopback callers not behind a proxy).
+        "LOG_FORMAT": env.get("LOG_FORMAT", ""),
+        "METRICS_TOKEN": env.get("METRICS_TOKEN", ""),
         "TESTING": False,
     }
     if overrides:

@@ -17,6 +17,7 @@ import redis
 from flask import Flask
 
 from server.meetings import keys
+from server.ops.metrics import listener_closed, listener_opened
 
 log = logging.getLogger(__name__)
 HEARTBEAT_SECONDS = 15.0
@@ -155,9 +156,11 @@ def get_hub(app: Flask) -> Hub:
 def stream(hub: Hub, listener: Listener, first: str) -> Iterator[str]:
     """Yield the first snapshot, then coalesced events and heartbeats until the client goes."""
     try:
+        listener_opened()  # metrics: counted out in the finally below
         yield "retry: 2000\n" + first
         while True:
             chunk = listener.take(HEARTBEAT_SECONDS)
             yield chunk or ": ping\n\n"
     finally:
+        listener_closed()
         hub.unsubscribe(listener)

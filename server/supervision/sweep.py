@@ -19,6 +19,7 @@ from server.dispatch.models import Case
 from server.dispatch.workdays import load_calendar
 from server.extensions import db
 from server.intake.models import Opinion, OpinionEvent
+from server.ops.marks import record_sweep
 from server.supervision import services
 from server.supervision.levels import level_for
 from server.supervision.models import (
@@ -198,6 +199,7 @@ def sweep(now: datetime | None = None) -> SweepResult:
             result.raised[level] += 1
             result.notified += count
     result.cleared = _clear_stale({s.key for s in steps}, now)
+    record_sweep()  # for the sl_sweep_last_run_timestamp_seconds metric
     return result
 
 
