@@ -1,12 +1,12 @@
 """audit: each row carries the request id of its request (X-Request-Id)
 
-Revision ID: 0016_i18
+Revision ID: 0021
 Revises: 0015
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0016_i18'
+revision = '0021'
 down_revision = '0015'
 branch_labels = None
 depends_on = None
