@@ -23,12 +23,14 @@ def register_cli(app: Flask) -> None:
     from server.evaluation.cli import evaluation_cli
     from server.meetings.cli import meetings_cli
     from server.notify.cli import deliver_command
+    from server.ops.cli import backup_command, restore_command
     from server.people.cli import thinktank_cli
     from server.sites.cli import posters_command
     from server.supervision.cli import supervision_cli
 
     for command in (posters_command, deliver_command, evaluation_cli, meetings_cli,
-                    supervision_cli, assessment_cli, thinktank_cli, audit_cli):
+                    supervision_cli, assessment_cli, thinktank_cli, audit_cli, backup_command,
+                    restore_command):
         app.cli.add_command(command)
 
 
