@@ -40,6 +40,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from server.errors import register_error_handlers
     from server.extensions import api, db, limiter, migrate, redis_accessor
     from server.people.access import init_access
+    from server.redis_urls import limits_storage
 
     db.init_app(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
@@ -47,7 +48,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True,
                      compare_type=True)
     redis_accessor.init_app(app)
-    app.config["RATELIMIT_STORAGE_URI"] = _limits_uri(redis_accessor.url(app))
+    storage_uri, storage_options = limits_storage(redis_accessor.url(app))
+    app.config["RATELIMIT_STORAGE_URI"] = storage_uri
+    if storage_options:
+        app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", storage_options)
     app.config.setdefault("RATELIMIT_KEY_PREFIX", "sl:rl")
     limiter.init_app(app)
     api.init_app(app)
@@ -97,13 +101,6 @@ def _init_ops(app: Flask) -> None:
     app.register_blueprint(ops_bp)
     middleware.install(app)
     watch_sigterm(app)
-
-
-def _limits_uri(redis_url: str) -> str:
-    """Translate a redis-py URL into the `limits` storage URI."""
-    if redis_url.startswith("unix://"):
-        return "redis+unix://" + redis_url[len("unix://"):]
-    return redis_url
 
 
 def _tune_sqlite(app: Flask) -> None:

@@ -51,6 +51,10 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # sends to /metrics (without one, only loopback callers not behind a proxy).
         "LOG_FORMAT": env.get("LOG_FORMAT", ""),
         "METRICS_TOKEN": env.get("METRICS_TOKEN", ""),
+        # Redis with a replica (Sentinel): answer a new ballot only once this many replicas
+        # have it (WAIT, at most REDIS_WAIT_MS), so a failover loses no acknowledged ballot.
+        "REDIS_WAIT_REPLICAS": int(env.get("REDIS_WAIT_REPLICAS", "0")),
+        "REDIS_WAIT_MS": int(env.get("REDIS_WAIT_MS", "500")),
         "TESTING": False,
     }
     if overrides:

@@ -18,6 +18,7 @@ from flask import Flask
 
 from server.meetings import keys
 from server.ops.metrics import listener_closed, listener_opened
+from server.redis_urls import make_client
 
 log = logging.getLogger(__name__)
 HEARTBEAT_SECONDS = 15.0
@@ -96,8 +97,8 @@ class Hub:
     def _run(self) -> None:
         first = True
         while True:
-            client = redis.Redis.from_url(self.url, decode_responses=True,
-                                          socket_connect_timeout=1.0, socket_timeout=None)
+            client = make_client(self.url, decode_responses=True,
+                                 socket_connect_timeout=1.0, socket_timeout=None)
             pubsub = client.pubsub(ignore_subscribe_messages=True)
             try:
                 pubsub.psubscribe(keys.events_pattern())

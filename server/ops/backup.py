@@ -33,6 +33,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import make_url
 
 from server.extensions import db, redis_accessor
+from server.redis_urls import make_client
 
 FORMAT = 1
 REDIS_PREFIX = "sl:"
@@ -52,8 +53,7 @@ def libpq_url(sqlalchemy_url: str) -> str:
 
 
 def _raw_redis(app: Flask) -> redis.Redis:
-    return redis.Redis.from_url(redis_accessor.url(app), decode_responses=False,
-                                socket_timeout=30)
+    return make_client(redis_accessor.url(app), decode_responses=False, socket_timeout=30)
 
 
 def kept_key(name: str) -> bool:
