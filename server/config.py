@@ -61,6 +61,14 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "SUPERVISION_YELLOW_DAYS": float(env.get("SUPERVISION_YELLOW_DAYS", "1")),
         "SUPERVISION_SWEEPER": env.get("SUPERVISION_SWEEPER", "auto").strip().lower(),
         "SUPERVISION_SWEEP_SECONDS": int(env.get("SUPERVISION_SWEEP_SECONDS", "60")),
+        # Operations (server/ops): JSON log lines unless "text"; the bearer token Prometheus
+        # sends to /metrics (without one, only loopback callers not behind a proxy).
+        "LOG_FORMAT": env.get("LOG_FORMAT", ""),
+        "METRICS_TOKEN": env.get("METRICS_TOKEN", ""),
+        # Redis with a replica (Sentinel): answer a new ballot only once this many replicas
+        # have it (WAIT, at most REDIS_WAIT_MS), so a failover loses no acknowledged ballot.
+        "REDIS_WAIT_REPLICAS": int(env.get("REDIS_WAIT_REPLICAS", "0")),
+        "REDIS_WAIT_MS": int(env.get("REDIS_WAIT_MS", "500")),
         "TESTING": False,
     }
     if env.get("INTAKE_TRACKING_PREFIX"):

@@ -16,6 +16,7 @@ from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
 from server.embedded_redis import EmbeddedRedis
+from server.redis_urls import make_client
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -148,7 +149,7 @@ class RedisAccessor:
             url = self.url(app)
             with state["lock"]:
                 if state["client"] is None:
-                    state["client"] = redis.Redis.from_url(
+                    state["client"] = make_client(
                         url,
                         decode_responses=True,
                         socket_timeout=app.config.get("REDIS_SOCKET_TIMEOUT", 2.0),

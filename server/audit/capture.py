@@ -114,7 +114,8 @@ def recorded_by_ballot_stream() -> None:
 
 
 def ballot_record(poll_id: int, resident_id: int, cast_ms: int, choices: list[int],
-                  key_in_body: bool, agent: str, ip: str) -> dict[str, Any]:
+                  key_in_body: bool, agent: str, ip: str,
+                  request_id: str | None = None) -> dict[str, Any]:
     """Rebuild the audit record of an accepted vote from its ballot stream entry.
 
     The same fields the hook writes for `POST /api/v1/polls/<id>/votes` answered 200 (the
@@ -129,6 +130,7 @@ def ballot_record(poll_id: int, resident_id: int, cast_ms: int, choices: list[in
         "resource": {"poll_id": poll_id}, "status": 200, "outcome": "ok",
         "personal_data": False, "ip": ip or None, "user_agent": agent or None,
         "summary": _vote_summary(tuple(choices), key_in_body), "duration_ms": None,
+        "request_id": request_id,
     }
 
 
@@ -241,6 +243,7 @@ def build_record(response: Response, spec: AuditSpec | None = None) -> dict[str,
         "user_agent": (request.user_agent.string or "")[:USER_AGENT_MAX] or None,
         "summary": summarize(body),
         "duration_ms": int((time.perf_counter() - started) * 1000) if started else None,
+        "request_id": request.environ.get("sl.request_id"),
     }
 
 

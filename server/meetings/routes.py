@@ -303,7 +303,8 @@ def vote(poll_id: int) -> Response:
     key = body.get("idempotency_key") or request.headers.get("Idempotency-Key")
     # Only bodies the short cut parsed: their audit summary can be rebuilt from the ballot.
     audit = None if key_in_body is None else ballot_audit(
-        body["choices"], key_in_body, request.headers.get("User-Agent", ""), client_ip())
+        body["choices"], key_in_body, request.headers.get("User-Agent", ""), client_ip(),
+        request.environ.get("sl.request_id"))
     answer = services.cast_vote(poll_id, services.resident_id_from_token(), body["choices"],
                                 key, audit=audit)
     if answer.via == "redis":

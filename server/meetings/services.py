@@ -47,6 +47,7 @@ from server.meetings.models import (
 from server.meetings.scripts import script
 from server.people.access import ensure_site_access
 from server.people.models import User
+from server.redis_urls import run_durably
 from server.sites.models import Site
 
 log = logging.getLogger(__name__)
@@ -588,7 +589,8 @@ def _run_vote(poll_id: int, resident_id: int, choice_text: str, key: str, genera
             keys.events_channel(meeting_id), keys.POLL_TTL_SECONDS]
     if audit is not None:
         args.append(audit)
-    return list(script(client, "vote")(keys=keys.poll_keys(poll_id), args=args))
+    # With a replica to wait for (Sentinel), the answer waits until it holds the ballot.
+    return list(run_durably(client, script(client, "vote"), keys.poll_keys(poll_id), args))
 
 
 def _parse_answer(answer: str, replay: bool) -> VoteAnswer:

@@ -23,6 +23,8 @@ import redis
 from flask import Flask
 
 from server.meetings import keys
+from server.ops.metrics import listener_closed, listener_opened
+from server.redis_urls import make_client
 
 log = logging.getLogger(__name__)
 HEARTBEAT_SECONDS = 15.0
@@ -115,8 +117,8 @@ class Hub:
         first = True
         delay = RECONNECT_FIRST
         while True:
-            client = redis.Redis.from_url(self.url, decode_responses=True,
-                                          socket_connect_timeout=1.0, socket_timeout=None)
+            client = make_client(self.url, decode_responses=True,
+                                 socket_connect_timeout=1.0, socket_timeout=None)
             pubsub = client.pubsub(ignore_subscribe_messages=True)
             try:
                 pubsub.psubscribe(keys.events_pattern())
@@ -188,9 +190,11 @@ def stream(hub: Hub, listener: Listener, first: str) -> Iterator[str]:
     try:
         if hub.down:
             first += event_text("tally_service", TALLY_DOWN)
+        listener_opened()  # metrics: counted out in the finally below
         yield "retry: 2000\n" + first
         while True:
             chunk = listener.take(HEARTBEAT_SECONDS)
             yield chunk or ": ping\n\n"
     finally:
+        listener_closed()
         hub.unsubscribe(listener)
