@@ -69,7 +69,10 @@ def _start(served: Served, instance: Path) -> subprocess.Popen[str]:
     port = served.port
     env = {k: v for k, v in os.environ.items()
            if k not in {"DATABASE_URL", "REDIS_URL", "SECRET_KEY"}}
-    env.update(SHANGLIANG_INSTANCE=str(instance), SUPERVISION_SWEEPER="on")
+    # A production start (an empty database, nothing to seed): the public address it needs
+    # is never contacted.
+    env.update(SHANGLIANG_INSTANCE=str(instance), SUPERVISION_SWEEPER="on",
+               PUBLIC_BASE_URL="https://sl.example.cn")
     proc = served.proc = subprocess.Popen(  # noqa: S603 - fixed argv
         [sys.executable, "-m", "flask", "--app", "server", "serve", "--port", str(port),
          "--workers", "1"], env=env, cwd=str(ROOT), stdout=served.out,
