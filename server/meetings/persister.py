@@ -306,7 +306,7 @@ def run_persister(app: Flask, interval: float, rounds: int | None = None) -> int
 
 def persister_round(token: str, beat_ms: int) -> int:
     """Beat, drain every live poll, then close and freeze what is due; return entries moved."""
-    from server.meetings.services import close_expired_polls
+    from server.meetings.expiry import close_expired_polls
 
     get_redis().set(keys.persister_heartbeat(), token, px=beat_ms)
     moved = drain_active_polls()
