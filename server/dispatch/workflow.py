@@ -217,7 +217,7 @@ def _iso(value: datetime | None) -> str | None:
 def record_submission(opinion: Opinion, *, resident_id: int | None,
                       entered_by_id: int | None) -> None:
     """Record the 'submitted' event of a new opinion and set its answer deadline; commit."""
-    from server.dispatch.services import answer_limit, set_answer_deadline
+    from server.dispatch.deadlines import answer_limit, set_answer_deadline
 
     if opinion.id is None or opinion.created_at is None:
         db.session.add(opinion)
@@ -279,8 +279,8 @@ def _target(department_id: int | None, member_user_id: int | None) -> tuple[
 def _apply_assignment(opinion: Opinion, case: Any, dept: Department | None,
                       member: User | None, assisting: Iterable[int],
                       now: datetime | None = None) -> dict[str, Any]:
+    from server.dispatch.deadlines import set_sign_deadline
     from server.dispatch.models import CaseAssist
-    from server.dispatch.services import set_sign_deadline
 
     assisting_ids = sorted({int(d) for d in assisting} - ({dept.id} if dept else set()))
     for dept_id in assisting_ids:
@@ -464,7 +464,7 @@ def request_extension(opinion_id: int, user: User, days: int, reason: str, *,
 
 def _decide_extension(opinion_id: int, user: User, action: str,
                       note: str | None, now: datetime | None = None) -> Opinion:
-    from server.dispatch.services import extend_answer_deadline
+    from server.dispatch.deadlines import extend_answer_deadline
 
     opinion, case, role = _load(opinion_id, user, action)
     row = _pending(opinion.id)
@@ -522,7 +522,7 @@ def rate(opinion_id: int, resident: Resident, rating: str, comment: str | None, 
     from datetime import timedelta
 
     from server.common.text import local_time
-    from server.dispatch.services import set_answer_deadline
+    from server.dispatch.deadlines import set_answer_deadline
 
     if rating not in RATINGS:
         raise ValidationFailed(errors={"rating": ["只能是：满意、基本满意、不满意"]})

@@ -60,7 +60,7 @@ def _moment_for(colour: str, step: str, days: int, now: datetime, cal: Any) -> d
 def _late_case(index: int, site: Site, category: Category | None, text: str, step: str,
                colour: str, target: str, admin: User, now: datetime, cal: Any) -> Opinion | None:
     """File a case through the workflow at a past moment the real rules make `colour` now."""
-    from server.dispatch.services import DEFAULT_ANSWER_DAYS, DEFAULT_SIGN_DAYS
+    from server.dispatch.deadlines import DEFAULT_ANSWER_DAYS, DEFAULT_SIGN_DAYS
     from server.intake.tracking import allocate_tracking_no
 
     kind = category.default_kind if category else "suggestion"

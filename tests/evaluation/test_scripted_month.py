@@ -19,8 +19,9 @@ from typing import Any
 from bench.naive_figures import naive_figures
 from server.assessment.services import department_scores, site_scores
 from server.common.text import SHANGHAI
-from server.dispatch import services as dispatch
 from server.dispatch import workflow
+from server.dispatch.calendar_days import set_calendar_days
+from server.dispatch.cases import timeline
 from server.dispatch.models import Case
 from server.evaluation.dashboard import dashboard, unit_figures
 from server.evaluation.periods import Period
@@ -87,12 +88,12 @@ def replay() -> Any:
     assert due(c2.id) == "04-01 23:59:59"
     # Fri 13 March: staff enter Monday 16 March as a holiday. Open deadlines are recounted
     # with a 期限重算 entry: c5 03-17 → 03-18, c2 04-01 → 04-02; c4 (03-12) does not move.
-    dispatch.set_calendar_days(admin, [{"day": date(2026, 3, 16), "is_workday": False,
+    set_calendar_days(admin, [{"day": date(2026, 3, 16), "is_workday": False,
                                         "name": "假设的临时假日"}])
     assert due(c5.id) == "03-18 23:59:59" and due(c2.id) == "04-02 23:59:59"
     assert due(c4.id) == "03-12 23:59:59"
     moved = {o.id for o in (c2, c4, c5)
-             if any(e["action"] == "deadline_recomputed" for e in dispatch.timeline(o.id))}
+             if any(e["action"] == "deadline_recomputed" for e in timeline(o.id))}
     assert moved == {c2.id, c5.id}
     # c5 answered on 18 March at 15:00: on time only on the recounted deadline.
     workflow.answer(c5.id, h_housing, "已处理", now=at(18, "15:00"))
