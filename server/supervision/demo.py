@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from server.common.demo import DemoAccount
 from server.common.models import utcnow
 from server.dispatch import workflow
 from server.dispatch.models import Case
@@ -123,7 +124,6 @@ def _order(kind: str, issuer: User, demand: str, due: datetime, issued: datetime
 
 def seed_supervision_demo(now: datetime | None = None) -> list[Any]:
     """Add a department head, late cases giving warnings of all colours, orders; sweep."""
-    from server.demo import DemoAccount
     from server.supervision.sweep import sweep
 
     now = now or utcnow()
