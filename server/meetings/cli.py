@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from server.meetings.persister import persist_command
+from server.meetings.process import persist_command
 
 meetings_cli = AppGroup("meetings", help="协商议事活动")
 

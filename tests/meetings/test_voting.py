@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import update
 
 from server.extensions import db
-from server.meetings import keys, persister, rebuild
+from server.meetings import keys, persister, process, rebuild
 from server.meetings.lifecycle import add_outcome
 from server.meetings.models import Attendance, Ballot, PaperCount, Poll
 from server.meetings.polls import close_poll, enter_paper_counts
@@ -245,7 +245,7 @@ def test_persister_process_drains_every_poll_and_hands_back_on_exit(client, redi
         for poll in polls:
             assert _vote(client, token, poll, [poll.options[0].id]).status_code == 200
     assert db.session.query(Ballot).count() == 0  # no drain under tests until asked
-    assert persister.run_persister(app, 0.01, rounds=2) == 8
+    assert process.run_persister(app, 0.01, rounds=2) == 8
     assert db.session.query(Ballot).count() == 8
     # Gone: workers see no heartbeat and drain themselves again.
     assert not persister.persister_alive()
