@@ -91,14 +91,6 @@ def _figures(node: UnitNode, sums: dict[str, float], participants: int, visitors
     }
 
 
-def _meetings_available() -> bool:
-    try:
-        from server.meetings.models import Meeting  # noqa: F401
-    except ImportError:  # pragma: no cover
-        return False
-    return True
-
-
 def unit_figures(unit_id: int, period: Period, *, visitors: int | None = None,
                  now: datetime | None = None) -> dict[str, Any]:
     """Return the four highs and the counters of one unit's subtree for a period."""
@@ -209,14 +201,14 @@ def _dashboard(unit_id: int, period: Period, *, visitors: int | None = None,
                 per_child[child_id][key] += amount
 
     participants, child_participants = participants_of()
-    meetings = _meetings_held(unit.path, period) if _meetings_available() else None
+    meetings = _meetings_held(unit.path, period)
     if visitors is None or details:
         sites = _sites_by_unit(unit.path)
     if visitors is None:
         visitors = scan_visitors([s for ss in sites.values() for s in ss], period)
 
     def held(ids: Iterable[int]) -> int | None:
-        return None if meetings is None else sum(meetings.get(i, 0) for i in ids)
+        return sum(meetings.get(i, 0) for i in ids)
 
     figures = _figures(root, total, participants, visitors, held(n.id for n in nodes))
     result: dict[str, Any] = {
