@@ -52,6 +52,13 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "SUPERVISION_YELLOW_DAYS": float(env.get("SUPERVISION_YELLOW_DAYS", "1")),
         "SUPERVISION_SWEEPER": env.get("SUPERVISION_SWEEPER", "auto").strip().lower(),
         "SUPERVISION_SWEEP_SECONDS": int(env.get("SUPERVISION_SWEEP_SECONDS", "60")),
+        # Background workers in each app process (0 / off: none; the test suite's setting):
+        # seconds between ballot-stream drains while no persister process beats, a timer
+        # closing each poll at its countdown's end, seconds between audit-stream drains.
+        "MEETINGS_DRAIN_INTERVAL": float(env.get("MEETINGS_DRAIN_INTERVAL", "0.5")),
+        "MEETINGS_EXPIRY_TIMER": _bool(env.get("MEETINGS_EXPIRY_TIMER"), True),
+        "AUDIT_DRAIN_INTERVAL": float(env.get("AUDIT_DRAIN_INTERVAL", "2")),
+        # Flask's own flag (exceptions propagate); it changes nothing of ours.
         "TESTING": False,
     }
     if env.get("INTAKE_TRACKING_PREFIX"):

@@ -166,11 +166,8 @@ def queued() -> int:
 
 
 def drain_interval(app: Flask) -> float:
-    """Seconds between background drains; off under tests unless configured."""
-    value = app.config.get("AUDIT_DRAIN_INTERVAL")
-    if value is None:
-        return 0.0 if app.config.get("TESTING") else 2.0
-    return float(value)
+    """Seconds between background drains (AUDIT_DRAIN_INTERVAL; 0: none)."""
+    return float(app.config["AUDIT_DRAIN_INTERVAL"])
 
 
 def ensure_background_drain(app: Flask | None = None) -> None:

@@ -80,8 +80,7 @@ def close_expired_polls(now: Any = None, wait: float = 10.0) -> dict[str, int]:
 
 def expiry_timer_enabled() -> bool:
     """Whether this process closes polls with a timer at their countdown's end."""
-    value = current_app.config.get("MEETINGS_EXPIRY_TIMER")
-    return (not current_app.config.get("TESTING")) if value is None else bool(value)
+    return bool(current_app.config["MEETINGS_EXPIRY_TIMER"])
 
 
 def schedule_expiry(poll_id: int, closes_at: Any) -> None:

@@ -196,11 +196,8 @@ def paper_counts(poll_id: int) -> dict[int, int]:
 
 
 def drain_interval(app: Flask) -> float:
-    """Seconds between background drains; off under tests unless configured."""
-    value = app.config.get("MEETINGS_DRAIN_INTERVAL")
-    if value is None:
-        return 0.0 if app.config.get("TESTING") else 0.5
-    return float(value)
+    """Seconds between background drains (MEETINGS_DRAIN_INTERVAL; 0: none)."""
+    return float(app.config["MEETINGS_DRAIN_INTERVAL"])
 
 
 def ensure_background_drain(app: Flask | None = None) -> None:

@@ -32,7 +32,7 @@ from server.meetings.polls import close_poll, create_poll, open_poll
 from server.meetings.tally import poll_public
 from server.people.models import Resident, User
 from server.people.services import issue_api_token, resident_token
-from tests.conftest import ROOT, free_port
+from tests.conftest import QUIET_WORKERS, ROOT, free_port
 from tests.factories import make_district
 from tests.meetings.factories import make_meeting, make_moderator, second_app
 from tests.meetings.outage import OwnRedis, Phones, check_counted_once, client_sender, wait_for
@@ -144,7 +144,8 @@ def _own_app(app: Any, tmp_path: Path, own: OwnRedis) -> Any:
     """A second app on the test database and our own Redis (short Redis timeouts)."""
     return second_app({**{k: app.config[k] for k in ("DATABASE_URL", "SECRET_KEY",
                                                      "PUBLIC_BASE_URL")},
-                       "TESTING": True, "INSTANCE_PATH": str(tmp_path / "inst"),
+                       "TESTING": True, **QUIET_WORKERS,
+                       "INSTANCE_PATH": str(tmp_path / "inst"),
                        "REDIS_URL": own.url, "REDIS_SOCKET_TIMEOUT": 0.5,
                        "REDIS_CONNECT_TIMEOUT": 0.5})
 

@@ -353,22 +353,19 @@ def test_cli_closes_expired_polls_and_finishes_failed_freezes(app, redis) -> Non
     assert db.session.get(Poll, running.id).status == "open"
 
 
-def test_the_countdown_timer_closes_the_poll_by_itself(app, redis) -> None:
+def test_the_countdown_timer_closes_the_poll_by_itself(app, redis, config_override) -> None:
     d = make_district()
     mod = make_moderator(d.site_a)
     meeting = make_meeting(d.site_a)
-    app.config["MEETINGS_EXPIRY_TIMER"] = True
-    try:
-        poll = make_poll(mod, meeting, duration_seconds=1)
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline:
-            db.session.expire_all()
-            row = db.session.get(Poll, poll.id)
-            if row.result is not None:
-                break
-            time.sleep(0.1)
-    finally:
-        app.config.pop("MEETINGS_EXPIRY_TIMER")
+    config_override(MEETINGS_EXPIRY_TIMER=True)
+    poll = make_poll(mod, meeting, duration_seconds=1)
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        db.session.expire_all()
+        row = db.session.get(Poll, poll.id)
+        if row.result is not None:
+            break
+        time.sleep(0.1)
     assert row.status == "closed" and row.result is not None
     assert row.closed_at >= row.closes_at
 
