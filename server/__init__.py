@@ -76,6 +76,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(pages_bp)
     register_error_handlers(app)
 
+    from server.duty.hooks import subscribe as duty_follows_the_domains
+
+    duty_follows_the_domains()
+
     from server.cli import register_cli
     from server.meetings.fastpath import install as install_vote_fast_path
 

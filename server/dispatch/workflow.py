@@ -13,8 +13,8 @@ from typing import Any
 
 from sqlalchemy import select
 
+from server.common import signals
 from server.common.models import utcnow
-from server.duty import hooks as duty
 from server.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from server.extensions import db
 from server.intake.models import OPEN_STATES, RATINGS, STATES, Opinion, OpinionEvent
@@ -324,7 +324,8 @@ def assign(opinion_id: int, user: User, *, department_id: int | None = None,
            at=now)
     db.session.flush()
     notes += notify_assignee(opinion, case)
-    return duty.case_assigned(_commit(opinion, notes))
+    signals.case_assigned.send(_commit(opinion, notes))
+    return opinion
 
 
 def reassign(opinion_id: int, user: User, *, department_id: int | None = None,
@@ -344,7 +345,8 @@ def reassign(opinion_id: int, user: User, *, department_id: int | None = None,
     db.session.flush()
     from server.notify.services import notify_assignee
 
-    return duty.case_assigned(_commit(opinion, notify_assignee(opinion, case)))
+    signals.case_assigned.send(_commit(opinion, notify_assignee(opinion, case)))
+    return opinion
 
 
 def merge(opinion_id: int, user: User, into_id: int, note: str | None = None) -> Opinion:

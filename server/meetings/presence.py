@@ -12,8 +12,8 @@ from flask import current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from server.common import signals
 from server.common.publicurl import printable_base_url
-from server.duty import hooks as duty
 from server.errors import Conflict
 from server.extensions import db, get_redis
 from server.meetings import keys
@@ -94,7 +94,7 @@ def check_in(code: str, resident_id: int, presence: str | None,
     open_polls = [p.id for p in meeting.polls if p.status == "open"]
     _allow_in_redis(open_polls, resident_id)
     publish(meeting.id, "attendance", "attendance", attendance_payload(meeting))
-    duty.meeting_check_in(meeting, resident_id)
+    signals.meeting_checked_in.send(meeting, resident_id=resident_id)
     return attendance
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from server.duty import hooks as duty
+from server.common import signals
 from server.errors import Conflict, NotFound
 from server.extensions import db
 from server.meetings.lookup import MODERATOR_ROLES, _site_by_code, moderated_meeting
@@ -24,7 +24,7 @@ def propose_topic(site_code: str, resident_id: int, title: str, detail: str = ""
     db.session.flush()
     db.session.add(TopicSupport(topic_id=topic.id, resident_id=resident_id))
     db.session.commit()
-    duty.topic_raised(topic)
+    signals.topic_raised.send(topic)
     return topic
 
 

@@ -13,10 +13,10 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from server.common import signals
 from server.common.models import utcnow
 from server.common.text import local_time
 from server.dispatch import workflow
-from server.duty import hooks as duty
 from server.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from server.extensions import db
 from server.intake.models import Category, Opinion
@@ -170,7 +170,8 @@ def submit(user: User, proposal_id: int) -> Proposal:
     proposal.submitted_at = utcnow()
     _event(proposal, "submit", user)
     db.session.commit()
-    duty.proposal_raised(proposal.lead_member, proposal.id, proposal.title)
+    signals.proposal_raised.send(proposal.lead_member, proposal_id=proposal.id,
+                                 title=proposal.title)
     return proposal
 
 

@@ -20,9 +20,9 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import Select, false, func, insert, or_, select
 
 from server.audit.capture import personal_data_shown
+from server.common import signals
 from server.common.models import utcnow
 from server.common.text import local_time, mask_phone
-from server.duty import hooks as duty
 from server.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from server.extensions import db
 from server.people.access import can_access_site, can_access_unit, ensure_site_access
@@ -673,7 +673,7 @@ def _answer(invitation: Invitation, response: str, note: str | None, via: str) -
             body=note or "", payload={"invitation_id": invitation.id},
             status="sent", sent_at=utcnow(), attempts=0))
     db.session.commit()
-    duty.invitation_answered(invitation)
+    signals.invitation_answered.send(invitation)
 
 
 def _add_participant(invitation: Invitation, invitee: Expert | Member) -> None:
