@@ -11,7 +11,7 @@ from server.common.models import utcnow
 from server.extensions import db
 from server.people.models import Expert, Member, MemberSite, User
 from server.sites.models import Circle, Site, Unit
-from server.thinktank.services import _vocabulary, specialties
+from server.thinktank.vocabulary import _vocabulary, specialties
 
 EXPERTS = 1450
 DISTRICT_WIDE = 250  # the rest are spread over the 14 sectors
