@@ -65,6 +65,7 @@ HTTP_MESSAGES = {
     405: ("method_not_allowed", "不支持此请求方式"),
     409: ("conflict", "当前状态不允许此操作"),
     413: ("payload_too_large", "上传的内容太大"),
+    414: ("uri_too_long", "请求地址太长"),
     415: ("unsupported_media_type", "不支持的内容类型"),
     422: ("validation_failed", "提交的数据有误"),
     429: ("rate_limited", "操作太频繁，请稍后再试"),
@@ -166,6 +167,8 @@ def _handle_http(exc: HTTPException) -> Response:
         if isinstance(messages, dict) and len(messages) == 1:
             messages = next(iter(messages.values()))
         errors = translate_field_errors(messages)
+        if not isinstance(errors, dict):  # the documented shape: field -> messages
+            errors = {"_schema": errors}
     if status == 429:
         errors = {"retry_after": _limit_retry_after()}
     response = error_response(status, code, message, errors)
@@ -175,6 +178,18 @@ def _handle_http(exc: HTTPException) -> Response:
     if status == 429:
         response.headers["Retry-After"] = str(errors["retry_after"])
     return response
+
+
+def _handle_data_error(exc: Exception) -> Response:
+    # The database refused a value the checks let through (say, a number out of range):
+    # the request's transaction is rolled back, and the caller hears it was their input.
+    from flask import current_app
+
+    from server.extensions import db
+
+    db.session.rollback()
+    current_app.logger.warning("database refused a value: %s", exc)
+    return error_response(422, "validation_failed", "提交的数据超出允许的范围")
 
 
 def _handle_unexpected(exc: Exception) -> Response:
@@ -188,4 +203,7 @@ def register_error_handlers(app: Flask) -> None:
     """Route every error through the one shape (after flask-smorest registered its own)."""
     app.register_error_handler(DomainError, _handle_domain)
     app.register_error_handler(HTTPException, _handle_http)
+    from sqlalchemy.exc import DataError
+
+    app.register_error_handler(DataError, _handle_data_error)
     app.register_error_handler(Exception, _handle_unexpected)

@@ -9,7 +9,6 @@ from typing import Any
 import redis
 from flask import Flask, current_app, request
 from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
@@ -17,6 +16,7 @@ from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
 from server.embedded_redis import EmbeddedRedis
+from server.redis_urls import make_client
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -111,7 +111,14 @@ def _unless_unlimited(hook: Any, default: Any) -> Any:
     return wrapper
 
 
-limiter = ShangliangLimiter(key_func=get_remote_address, default_limits=[],
+def _client_address() -> str:
+    from server.common.limits import client_address
+
+    return client_address()
+
+
+# Keyed on the caller's real address (the trusted-proxy setting), not the proxy's.
+limiter = ShangliangLimiter(key_func=_client_address, default_limits=[],
                             headers_enabled=True)
 
 
@@ -142,7 +149,7 @@ class RedisAccessor:
             url = self.url(app)
             with state["lock"]:
                 if state["client"] is None:
-                    state["client"] = redis.Redis.from_url(
+                    state["client"] = make_client(
                         url,
                         decode_responses=True,
                         socket_timeout=app.config.get("REDIS_SOCKET_TIMEOUT", 2.0),

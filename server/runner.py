@@ -76,10 +76,15 @@ def gunicorn_args(app_spec: str, host: str, port: int, workers: int) -> list[str
     # gevent: big-screen event streams are long-lived; a thread per stream would run out.
     return [
         sys.executable, "-m", "gunicorn", app_spec,
+        # The production hooks (an empty metrics folder at start, a dead worker's gauges
+        # forgotten); the options below take precedence over that file's values.
+        "-c", "python:server.ops.gunicorn_conf",
         "--bind", f"{host}:{port}", "--workers", str(workers),
         "--worker-class", "gevent", "--worker-connections", str(WORKER_CONNECTIONS),
         "--keep-alive", str(KEEPALIVE_SECONDS),
         "--timeout", "60", "--graceful-timeout", str(GRACEFUL_SECONDS),
+        # Longest request line gunicorn takes: longer addresses up to it get the app's JSON 414.
+        "--limit-request-line", "8190",
     ]
 
 

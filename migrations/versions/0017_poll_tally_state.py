@@ -1,12 +1,12 @@
 """meetings: a poll remembers when its live state was loaded into Redis and when it was lost
 
-Revision ID: 0016_poll_tally_state
+Revision ID: 0017_poll_tally_state
 Revises: 0015
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0016_poll_tally_state'
+revision = '0017_poll_tally_state'
 down_revision = '0016_notify_subscriptions'
 branch_labels = None
 depends_on = None

@@ -9,7 +9,7 @@ from sqlalchemy import ColumnElement, false, func, or_, select, true
 
 from server.audit.capture import personal_data_shown
 from server.common.models import utcnow
-from server.common.text import mask_phone
+from server.common.text import mask_phone, mask_phones_in_text
 from server.dispatch import workflow
 from server.dispatch.assignment import reply_templates, suggest_department
 from server.dispatch.models import Case, CaseAssist
@@ -128,7 +128,7 @@ def _summary(opinion: Opinion, case: Case | None, user: User,
         "kind_name": KINDS.get(opinion.kind, opinion.kind),
         "category_id": opinion.category_id,
         "category_name": opinion.category.name if opinion.category else None,
-        "text": opinion.text,
+        "text": mask_phones_in_text(opinion.text),  # the detail unmasks for phone roles
         "site_id": opinion.site_id,
         "unit_id": opinion.unit_id,
         "created_at": opinion.created_at,
@@ -170,6 +170,7 @@ def get_case(user: User, opinion_id: int) -> dict[str, Any]:
         "unit_name": unit.name if unit else None,
         "phone": opinion.phone if phone_visible else mask_phone(opinion.phone),
         "phone_masked": not phone_visible,
+        "text": opinion.text if phone_visible else mask_phones_in_text(opinion.text),
         "contact_name": getattr(opinion, "contact_name", None),
         "anonymous": opinion.anonymous,
         "answer": opinion.answer,

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from server.audit.capture import flag_personal_data
 from server.common.models import utcnow
 from server.common.tables import table_file
-from server.common.text import local_time, mask_phone
+from server.common.text import local_time, mask_phone, mask_phones_in_text
 from server.dispatch.cases import _names, _overdue, case_query, may_see_phone
 from server.dispatch.models import ExportLog
 from server.errors import ValidationFailed
@@ -44,7 +44,8 @@ def export_cases(user: User, filters: dict[str, Any], fmt: str) -> tuple[bytes, 
         table.append([
             opinion.tracking_no, STATES.get(opinion.state, opinion.state),
             KINDS.get(opinion.kind, opinion.kind),
-            opinion.category.name if opinion.category else "", opinion.text,
+            opinion.category.name if opinion.category else "",
+            opinion.text if visible else mask_phones_in_text(opinion.text),
             (opinion.phone if visible else mask_phone(opinion.phone)) or "",
             sites.get(opinion.site_id, ""), units.get(opinion.unit_id, ""), assignee or "",
             local_time(case.answer_due_at).strftime("%Y-%m-%d %H:%M")

@@ -98,9 +98,10 @@ def _ballot_row(poll_id: int, fields: dict[str, str]) -> dict[str, Any]:
     if packed is not None:
         uid, resident, choices, cast_ms, order, key_in_body, rest = packed.split("|", 6)
         agent, ip, key = rest.split("\n", 2)
+        ip, _, request_id = ip.partition(" ")
         picked = [int(c) for c in (order or choices).split(",")]
         audit = ballot_record(poll_id, int(resident), int(cast_ms), picked,
-                              key_in_body == "1", agent, ip)
+                              key_in_body == "1", agent, ip, request_id or None)
     elif (packed := fields.get("v")) is not None:
         uid, resident, choices, cast_ms, key = packed.split("|", 4)
     else:  # written by the script before entries were packed

@@ -78,8 +78,10 @@ def _staff_meeting(meeting: Meeting) -> Meeting:
 
 
 def _per_caller() -> str:
-    # A village hall shares one WiFi address; limit each phone, not the hall.
-    return request.headers.get("Authorization") or request.remote_addr or "anon"
+    # A village hall shares one WiFi address; limit each phone (its identity), not the hall.
+    from server.common.limits import caller_key
+
+    return caller_key()
 
 
 def _resident_id() -> int:
@@ -315,7 +317,8 @@ def vote(poll_id: int) -> Response:
     key = body.get("idempotency_key") or request.headers.get("Idempotency-Key")
     # Only bodies the short cut parsed: their audit summary can be rebuilt from the ballot.
     audit = None if key_in_body is None else ballot_audit(
-        body["choices"], key_in_body, request.headers.get("User-Agent", ""), client_ip())
+        body["choices"], key_in_body, request.headers.get("User-Agent", ""), client_ip(),
+        request.environ.get("sl.request_id"))
     answer = voting.cast_vote(poll_id, views.resident_id_from_token(), body["choices"],
                                 key, audit=audit)
     if answer.via == "redis":

@@ -23,6 +23,8 @@ import redis
 from flask import Flask
 
 from server.meetings import keys
+from server.ops.metrics import listener_closed, listener_opened
+from server.redis_urls import make_client
 
 log = logging.getLogger(__name__)
 HEARTBEAT_SECONDS = 15.0
@@ -74,6 +76,9 @@ class Hub:
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self.connected = threading.Event()
+        # Set once the subscriber has lost Redis (not while it first connects): only then do
+        # streams say the tally service is recovering.
+        self.down = False
 
     def subscribe(self, meeting_id: int) -> Listener:
         """Register a listener for one meeting's events."""
@@ -112,17 +117,19 @@ class Hub:
         first = True
         delay = RECONNECT_FIRST
         while True:
-            client = redis.Redis.from_url(self.url, decode_responses=True,
-                                          socket_connect_timeout=1.0, socket_timeout=None)
+            client = make_client(self.url, decode_responses=True,
+                                 socket_connect_timeout=1.0, socket_timeout=None)
             pubsub = client.pubsub(ignore_subscribe_messages=True)
             try:
                 pubsub.psubscribe(keys.events_pattern())
                 self.connected.set()
                 delay = RECONNECT_FIRST
+                if self.down:
+                    self.down = False
+                    self._broadcast("tally_service", TALLY_UP)
                 if not first:
                     # Messages may have been missed while disconnected: pages take a fresh
-                    # snapshot (the catch-up) and drop their "recovering" notice.
-                    self._broadcast("tally_service", TALLY_UP)
+                    # snapshot (the catch-up).
                     self._broadcast("resync", "{}")
                 first = False
                 while True:
@@ -130,9 +137,10 @@ class Hub:
                     if message is not None and message["type"] == "pmessage":
                         self._dispatch(message["channel"], message["data"])
             except redis.RedisError:
-                if self.connected.is_set() or first:
+                if not self.down:
                     log.warning("event subscriber lost Redis; reconnecting")
                     self.connected.clear()
+                    self.down = True
                     self._broadcast("tally_service", TALLY_DOWN)
                 first = False
                 time.sleep(delay)
@@ -180,11 +188,13 @@ def get_hub(app: Flask) -> Hub:
 def stream(hub: Hub, listener: Listener, first: str) -> Iterator[str]:
     """Yield the first snapshot, then coalesced events and heartbeats until the client goes."""
     try:
-        if not hub.connected.is_set():
+        if hub.down:
             first += event_text("tally_service", TALLY_DOWN)
+        listener_opened()  # metrics: counted out in the finally below
         yield "retry: 2000\n" + first
         while True:
             chunk = listener.take(HEARTBEAT_SECONDS)
             yield chunk or ": ping\n\n"
     finally:
+        listener_closed()
         hub.unsubscribe(listener)

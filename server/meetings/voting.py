@@ -21,6 +21,7 @@ from server.meetings.lookup import _now_ms
 from server.meetings.models import Attendance, Ballot, Poll
 from server.meetings.presence import _allow_in_redis
 from server.meetings.scripts import script
+from server.redis_urls import run_durably
 
 # How long a vote that found the poll's Redis state stale waits for it to be reloaded.
 REBUILD_WAIT_SECONDS = 5.0
@@ -190,7 +191,8 @@ def _run_vote(poll_id: int, resident_id: int, choice_text: str, key: str, genera
             keys.events_channel(meeting_id), keys.POLL_TTL_SECONDS]
     if audit is not None:
         args.append(audit)
-    return list(script(client, "vote")(keys=keys.poll_keys(poll_id), args=args))
+    # With a replica to wait for (Sentinel), the answer waits until it holds the ballot.
+    return list(run_durably(client, script(client, "vote"), keys.poll_keys(poll_id), args))
 
 
 def _parse_answer(answer: str, replay: bool) -> VoteAnswer:

@@ -1,4 +1,4 @@
-"""Importing the expert register from a spreadsheet (one row per expert)."""
+"""Bring the district's expert list in from a spreadsheet: all rows or none."""
 
 from __future__ import annotations
 
@@ -8,9 +8,12 @@ from sqlalchemy import insert, select
 
 from server.common.models import utcnow
 from server.extensions import db
-from server.people.models import AVAILABILITY, Expert
+from server.people.models import (
+    AVAILABILITY,
+    Expert,
+)
 from server.sites.models import Unit
-from server.thinktank.vocabulary import _joined, specialties
+from server.thinktank.vocabulary import join_codes, specialties
 
 IMPORT_COLUMNS = ("姓名", "专业领域", "关键词", "区域", "职称", "单位", "状态", "电话")
 
@@ -56,8 +59,8 @@ def import_experts(rows: list[dict[str, str]]) -> dict[str, Any]:
             continue
         parsed.append({
             "name": name[:32],
-            "specialties": _joined([by_name.get(f, f) for f in fields_]),
-            "keywords": _joined([k[:16] for k in _split(row.get("关键词", ""))][:12]),
+            "specialties": join_codes([by_name.get(f, f) for f in fields_]),
+            "keywords": join_codes([k[:16] for k in _split(row.get("关键词", ""))][:12]),
             "unit_id": area.id if area else None, "title": row.get("职称", "")[:64],
             "organisation": row.get("单位", "")[:128],
             "availability": availability.get(state, state), "phone": row.get("电话") or None,

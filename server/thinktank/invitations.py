@@ -1,4 +1,4 @@
-"""Invitations to experts and members: create, list, answer (signed in or by link)."""
+"""Invitations to experts and members: create, list, answer in the console or once by link."""
 
 from __future__ import annotations
 
@@ -15,10 +15,16 @@ from server.common.text import local_time
 from server.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from server.extensions import db
 from server.people.access import ensure_site_access
-from server.people.models import INVITATION_STATUSES, Expert, Invitation, Member, User
+from server.people.models import (
+    INVITATION_STATUSES,
+    Expert,
+    Invitation,
+    Member,
+    User,
+)
 from server.sites.models import Site
-from server.thinktank.registers import READ_ROLES, _expert, _member
-from server.thinktank.suggestions import _meeting_for, _opinion_for
+from server.thinktank.registers import READ_ROLES, load_expert, load_member
+from server.thinktank.suggestions import meeting_in_scope, opinion_in_scope
 
 TOKEN_DAYS = 30
 
@@ -92,15 +98,15 @@ def create_invitation(user: User, data: dict[str, Any]) -> dict[str, Any]:
     if (data.get("expert_id") is None) == (data.get("member_id") is None):
         raise ValidationFailed(errors={"expert_id": ["须指定一位专家或一位委员"]})
     if data.get("opinion_id") is not None:
-        _opinion_for(user, data["opinion_id"])
+        opinion_in_scope(user, data["opinion_id"])
     else:
-        _meeting_for(user, data["meeting_id"])
+        meeting_in_scope(user, data["meeting_id"])
     if data.get("expert_id") is not None:
-        invitee: Expert | Member = _expert(data["expert_id"])
+        invitee: Expert | Member = load_expert(data["expert_id"])
         if invitee.availability == "unavailable" or not invitee.active:
             raise Conflict("该专家暂不可邀请", code="expert_unavailable")
     else:
-        invitee = _member(data["member_id"])
+        invitee = load_member(data["member_id"])
         if not invitee.active:
             raise Conflict("该委员已不在册", code="member_inactive")
     duplicate = db.session.scalar(select(Invitation.id).where(
@@ -140,10 +146,10 @@ def list_invitations(user: User, args: dict[str, Any]) -> list[dict[str, Any]]:
 
     query = select(Invitation).order_by(Invitation.id.desc()).limit(args.get("limit", 200))
     if args.get("opinion_id"):
-        _opinion_for(user, args["opinion_id"])
+        opinion_in_scope(user, args["opinion_id"])
         query = query.where(Invitation.opinion_id == args["opinion_id"])
     elif args.get("meeting_id"):
-        _meeting_for(user, args["meeting_id"])
+        meeting_in_scope(user, args["meeting_id"])
         query = query.where(Invitation.meeting_id == args["meeting_id"])
     else:
         site_id = func.coalesce(Opinion.site_id, Meeting.site_id)

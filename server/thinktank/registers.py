@@ -1,4 +1,4 @@
-"""The registers of experts and members: lists, details, edits (phones masked out of scope)."""
+"""The registers of experts and members: who may read them, phones masked, areas, paging."""
 
 from __future__ import annotations
 
@@ -21,19 +21,25 @@ from server.people.models import (
     User,
 )
 from server.sites.models import Circle, Site, Unit
-from server.thinktank.vocabulary import (
-    _area_label,
-    _check_specialties,
-    _codes,
-    _joined,
-    specialties,
-)
+from server.thinktank.vocabulary import check_specialties, join_codes, specialties, split_codes
 
 # Who may read the registers, ask for suggestions and invite (within their scope).
 READ_ROLES = ("admin", "dispatcher", "moderator", "supervisor")
-
-
 MANAGE_ROLES = ("admin",)
+
+
+def sector_of(unit: Unit | None) -> Unit | None:
+    """Return the sector (镇/街道/园区, depth 1) a unit lies in; None for the district."""
+    if unit is None or unit.depth == 0:
+        return None
+    if unit.depth == 1:
+        return unit
+    ids = [int(part) for part in unit.path.strip("/").split("/") if part]
+    return db.session.get(Unit, ids[1]) if len(ids) > 1 else None
+
+
+def _area_label(unit: Unit | None) -> str:
+    return "全区" if unit is None or unit.depth == 0 else unit.name
 
 
 def _phone_for(user: User, phone: str | None, in_scope: bool, detail: bool) -> str | None:
@@ -48,13 +54,16 @@ def _phone_for(user: User, phone: str | None, in_scope: bool, detail: bool) -> s
 def expert_payload(user: User, expert: Expert, detail: bool = False) -> dict[str, Any]:
     """Describe an expert for staff (phone masked unless allowed)."""
     names = specialties()
-    in_scope = detail and (expert.unit is None or can_access_unit(user, expert.unit, READ_ROLES))
+    # An expert without a unit belongs to the whole district: only district-wide staff.
+    in_scope = detail and (can_access_unit(user, expert.unit, READ_ROLES) if expert.unit
+                           else any(g.district_wide for g in user.grants
+                                    if g.role in READ_ROLES))
     return {
         "id": expert.id,
         "name": expert.name,
-        "specialties": _codes(expert.specialties),
-        "specialty_names": [names.get(c, c) for c in _codes(expert.specialties)],
-        "keywords": _codes(expert.keywords),
+        "specialties": split_codes(expert.specialties),
+        "specialty_names": [names.get(c, c) for c in split_codes(expert.specialties)],
+        "keywords": split_codes(expert.keywords),
         "unit_id": expert.unit_id,
         "area": _area_label(expert.unit),
         "title": expert.title,
@@ -112,7 +121,8 @@ def list_experts(user: User, args: dict[str, Any]) -> dict[str, Any]:
             "page": args["page"], "per_page": args["per_page"]}
 
 
-def _expert(expert_id: int) -> Expert:
+def load_expert(expert_id: int) -> Expert:
+    """Return an expert, or raise 404."""
     expert = db.session.get(Expert, expert_id)
     if expert is None:
         raise NotFound("找不到该专家", code="expert_not_found")
@@ -121,7 +131,7 @@ def _expert(expert_id: int) -> Expert:
 
 def get_expert(user: User, expert_id: int) -> dict[str, Any]:
     """Return one expert; the phone is shown to admins and staff whose scope covers the area."""
-    return expert_payload(user, _expert(expert_id), detail=True)
+    return expert_payload(user, load_expert(expert_id), detail=True)
 
 
 def _area_unit(unit_id: int | None) -> None:
@@ -134,12 +144,12 @@ def _area_unit(unit_id: int | None) -> None:
 
 def save_expert(user: User, data: dict[str, Any], expert_id: int | None = None) -> dict[str, Any]:
     """Create an expert, or update one with the fields given."""
-    expert = _expert(expert_id) if expert_id else Expert()
+    expert = load_expert(expert_id) if expert_id else Expert()
     if "specialties" in data:
-        _check_specialties(data["specialties"])
-        expert.specialties = _joined(data.pop("specialties"))
+        check_specialties(data["specialties"])
+        expert.specialties = join_codes(data.pop("specialties"))
     if "keywords" in data:
-        expert.keywords = _joined(data.pop("keywords"))
+        expert.keywords = join_codes(data.pop("keywords"))
     if "unit_id" in data:
         _area_unit(data["unit_id"])
     for key, value in data.items():
@@ -168,7 +178,8 @@ def list_members(user: User, args: dict[str, Any]) -> dict[str, Any]:
             "page": args["page"], "per_page": args["per_page"]}
 
 
-def _member(member_id: int) -> Member:
+def load_member(member_id: int) -> Member:
+    """Return a member, or raise 404."""
     member = db.session.get(Member, member_id)
     if member is None:
         raise NotFound("找不到该委员", code="member_not_found")
@@ -177,12 +188,12 @@ def _member(member_id: int) -> Member:
 
 def get_member(user: User, member_id: int) -> dict[str, Any]:
     """Return one member; the phone is shown to admins and staff covering an attached site."""
-    return member_payload(user, _member(member_id), detail=True)
+    return member_payload(user, load_member(member_id), detail=True)
 
 
 def save_member(user: User, data: dict[str, Any], member_id: int | None = None) -> dict[str, Any]:
     """Create a member, or update one (sites given replace the attached sites)."""
-    member = _member(member_id) if member_id else Member()
+    member = load_member(member_id) if member_id else Member()
     if data.get("circle_id") is not None and db.session.get(Circle, data["circle_id"]) is None:
         raise ValidationFailed(errors={"circle_id": ["找不到该界别"]})
     if data.get("user_id") is not None:

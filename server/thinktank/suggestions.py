@@ -1,10 +1,14 @@
-"""Suggested experts and members for a report, a meeting or a text, best fit first."""
+"""Suggest experts and members for a case, a meeting or a text, with the reasons.
+
+Experts are prefiltered in SQL (a LIKE per specialty or keyword over 1,450 rows) and the few
+hundred left are scored in Python.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import false, or_, select
+from sqlalchemy import ColumnElement, false, or_, select
 
 from server.errors import NotFound
 from server.extensions import db
@@ -19,18 +23,18 @@ from server.people.models import (
     User,
 )
 from server.sites.models import Circle, Site, Unit, in_subtree
-from server.thinktank.registers import READ_ROLES, expert_payload, member_payload
+from server.thinktank.registers import READ_ROLES, expert_payload, member_payload, sector_of
 from server.thinktank.vocabulary import (
     CIRCLE_SPECIALTIES,
     TextAnalysis,
-    _codes,
     analyse,
-    sector_of,
     specialties,
+    split_codes,
 )
 
 
-def _opinion_for(user: User, opinion_id: int) -> tuple[Any, Site]:
+def opinion_in_scope(user: User, opinion_id: int) -> tuple[Any, Site]:
+    """Return a case the user may see and its site, or raise."""
     from server.intake.models import Opinion
 
     opinion = db.session.get(Opinion, opinion_id)
@@ -42,7 +46,8 @@ def _opinion_for(user: User, opinion_id: int) -> tuple[Any, Site]:
     return opinion, site
 
 
-def _meeting_for(user: User, meeting_id: int) -> tuple[Any, Site]:
+def meeting_in_scope(user: User, meeting_id: int) -> tuple[Any, Site]:
+    """Return a meeting the user may see and its site, or raise."""
     from server.meetings.models import Meeting
 
     meeting = db.session.get(Meeting, meeting_id)
@@ -54,7 +59,7 @@ def _meeting_for(user: User, meeting_id: int) -> tuple[Any, Site]:
 
 def suggest_for_opinion(user: User, opinion_id: int, limit: int = 10) -> dict[str, Any]:
     """Suggest experts and members for a case, by its text and where it came from."""
-    opinion, site = _opinion_for(user, opinion_id)
+    opinion, site = opinion_in_scope(user, opinion_id)
     text = opinion.text + (" " + opinion.category.name if opinion.category else "")
     result = suggest(user, text, site=site, limit=limit)
     return _mark_invited(result, Invitation.opinion_id == opinion_id)
@@ -62,7 +67,7 @@ def suggest_for_opinion(user: User, opinion_id: int, limit: int = 10) -> dict[st
 
 def suggest_for_meeting(user: User, meeting_id: int, limit: int = 10) -> dict[str, Any]:
     """Suggest experts and members for a meeting, by its topic, agenda and site."""
-    meeting, site = _meeting_for(user, meeting_id)
+    meeting, site = meeting_in_scope(user, meeting_id)
     parts = [meeting.title, meeting.description] + [item.title for item in meeting.agenda]
     result = suggest(user, " ".join(parts), site=site, limit=limit)
     return _mark_invited(result, Invitation.meeting_id == meeting_id)
@@ -128,14 +133,14 @@ def rank_experts(user: User, analysis: TextAnalysis, town: Unit | None, limit: i
     for expert_id, own_codes, own_words, unit_id, availability in candidates:
         score = 0.0
         reasons = []
-        own = set(_codes(own_codes))
+        own = set(split_codes(own_codes))
         matched = [code for code in wanted if code in own]
         if matched:
             # The first matching field matters most; each further one adds a little.
             score += 4 + (len(matched) - 1) + 0.1 * sum(analysis.hits[c] for c in matched)
             # Vocabulary order reads the same for every expert.
             reasons.append("专业匹配：" + "、".join(n for c, n in names.items() if c in matched))
-        shared = [w for w in _codes(own_words) if w in word_set]
+        shared = [w for w in split_codes(own_words) if w in word_set]
         if shared:
             score += min(len(shared), 3)
             reasons.append("关键词：" + "、".join(shared))
@@ -174,7 +179,7 @@ def rank_members(user: User, analysis: TextAnalysis, site: Site | None, town: Un
     wanted = set(analysis.specialties)
     circles = [c.id for c in db.session.scalars(select(Circle))
                if CIRCLE_SPECIALTIES.get(c.name, set()) & wanted]
-    conditions = []
+    conditions: list[ColumnElement[bool]] = []
     if circles:
         conditions.append(Member.circle_id.in_(circles))
     if town is not None:

@@ -1,4 +1,9 @@
-"""The specialty vocabulary and what a text is about (specialties, keywords, areas)."""
+"""Specialties and the words that call for them: what a case's or a meeting's text is about.
+
+The text is cut with the evaluation domain's jieba tokenizer (its user dictionary keeps local
+words like 机耕路 whole and folds variants); data/specialty_keywords.txt maps words to
+specialties, and circles (界别) whose members usually know a field map to specialties too.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +13,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from server.errors import ValidationFailed
-from server.extensions import db
-from server.sites.models import Unit
 
 DATA = Path(__file__).with_name("data")
-
 
 # Circles (界别) whose members usually know a field; used to suggest members by topic.
 CIRCLE_SPECIALTIES = {
@@ -36,7 +38,8 @@ CIRCLE_SPECIALTIES = {
 
 
 @lru_cache(maxsize=1)
-def _vocabulary() -> tuple[dict[str, str], dict[str, frozenset[str]]]:
+def specialty_vocabulary() -> tuple[dict[str, str], dict[str, frozenset[str]]]:
+    """Return the specialty names and the words that call for each (read once)."""
     names: dict[str, str] = {}
     words: dict[str, set[str]] = {}
     for line in (DATA / "specialty_keywords.txt").read_text(encoding="utf-8").splitlines():
@@ -52,7 +55,7 @@ def _vocabulary() -> tuple[dict[str, str], dict[str, frozenset[str]]]:
 
 def specialties() -> dict[str, str]:
     """Return the fixed specialty vocabulary: code → Chinese name, in file order."""
-    return dict(_vocabulary()[0])
+    return dict(specialty_vocabulary()[0])
 
 
 @dataclass
@@ -70,7 +73,7 @@ def analyse(text: str) -> TextAnalysis:
     from server.evaluation.topics import tokenize
 
     words = list(dict.fromkeys(tokenize(text)))
-    vocabulary = _vocabulary()[1]
+    vocabulary = specialty_vocabulary()[1]
     # Words the segmenter split differently are still found inside the raw text.
     for word in vocabulary:
         if len(word) >= 2 and word in text and word not in words:
@@ -82,29 +85,18 @@ def analyse(text: str) -> TextAnalysis:
     return TextAnalysis(words, hits)
 
 
-def _codes(value: str) -> list[str]:
+def split_codes(value: str) -> list[str]:
+    """Split codes stored as "|a|b|" into a list."""
     return [part for part in value.split("|") if part]
 
 
-def _joined(values: list[str]) -> str:
+def join_codes(values: list[str]) -> str:
+    """Store codes as one "|a|b|" text (each once, in order), searchable with LIKE."""
     return "|" + "|".join(dict.fromkeys(v.strip() for v in values if v.strip())) + "|"
 
 
-def _check_specialties(codes: list[str]) -> None:
+def check_specialties(codes: list[str]) -> None:
+    """Refuse specialty codes that are not in the vocabulary."""
     unknown = [c for c in codes if c not in specialties()]
     if unknown:
         raise ValidationFailed(errors={"specialties": [f"未知专业领域：{'、'.join(unknown)}"]})
-
-
-def sector_of(unit: Unit | None) -> Unit | None:
-    """Return the sector (镇/街道/园区, depth 1) a unit lies in; None for the district."""
-    if unit is None or unit.depth == 0:
-        return None
-    if unit.depth == 1:
-        return unit
-    ids = [int(part) for part in unit.path.strip("/").split("/") if part]
-    return db.session.get(Unit, ids[1]) if len(ids) > 1 else None
-
-
-def _area_label(unit: Unit | None) -> str:
-    return "全区" if unit is None or unit.depth == 0 else unit.name

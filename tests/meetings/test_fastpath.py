@@ -85,8 +85,10 @@ def test_a_new_ballot_is_answered_before_flask_with_the_same_bytes_and_audit(app
     rows = _audit_rows(poll.id)
     assert [r.resident_id for r in rows] == [first.id, second.id]
     same = [c for c in AuditEvent.__table__.columns.keys()
-            if c not in ("id", "at", "duration_ms", "stream_id", "resident_id")]
+            if c not in ("id", "at", "duration_ms", "stream_id", "resident_id", "request_id")]
     assert {c: getattr(rows[0], c) for c in same} == {c: getattr(rows[1], c) for c in same}
+    assert [r.request_id for r in rows] == [fast.headers["X-Request-Id"],
+                                            full.headers["X-Request-Id"]]
     assert rows[0].user_agent == "WeChat 8.0" and rows[0].ip == "127.0.0.1"
 
 
