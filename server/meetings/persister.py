@@ -23,9 +23,7 @@ meetings.rebuild's.
 from __future__ import annotations
 
 import logging
-import os
 import secrets
-import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -40,6 +38,7 @@ from sqlalchemy import func, select
 from server.audit.capture import ballot_record
 from server.audit.models import AuditEvent
 from server.audit.services import table_row as audit_row
+from server.common.worker import ensure_loop
 from server.extensions import db, get_redis
 from server.meetings import keys
 from server.meetings.models import Ballot, PaperCount
@@ -204,31 +203,13 @@ def drain_interval(app: Flask) -> float:
 def ensure_background_drain(app: Flask | None = None) -> None:
     """Start this process's drain thread (a greenlet under gevent) if it is not running."""
     app = app or current_app._get_current_object()  # type: ignore[attr-defined]
-    interval = drain_interval(app)
-    if interval <= 0:
-        return
-    state = app.extensions.setdefault("sl_meetings_drain", {"pid": None,
-                                                            "lock": threading.Lock()})
-    if state["pid"] == os.getpid():
-        return
-    with state["lock"]:
-        if state["pid"] == os.getpid():
-            return
-        state["pid"] = os.getpid()
-        thread = threading.Thread(target=_drain_loop, args=(app, interval),
-                                  name="meetings-drain", daemon=True)
-        thread.start()
+    ensure_loop(app, "sl_meetings_drain", "meetings-drain", drain_interval(app), _drain_round,
+                log, "background drain failed")
 
 
-def _drain_loop(app: Flask, interval: float) -> None:
-    while True:
-        time.sleep(interval)
-        try:
-            with app.app_context():
-                if not persister_alive():
-                    drain_active_polls()
-        except Exception:  # noqa: BLE001 - keep draining; the next round retries
-            log.exception("background drain failed")
+def _drain_round() -> None:
+    if not persister_alive():  # a persister process drains; this worker stays out of its way
+        drain_active_polls()
 
 
 def heartbeat_ms(interval: float) -> int:

@@ -364,7 +364,7 @@ def _app_kill_scenario(app3: Any, own: EmbeddedRedis, config: dict[str, Any],
     server = None
     try:
         with app3.app_context():
-            upgrade(directory=str(ROOT / "migrations"), revision="heads")
+            upgrade(directory=str(ROOT / "migrations"), revision="head")
             mod_id, _meeting_id, poll_id, tokens, options = _setup_poll(voters_n)
             staff_token, _ = issue_api_token(db.session.get(User, mod_id))
         # The first app never drains in the background, so the kill leaves ballots that
@@ -420,7 +420,7 @@ def _persister_kill_scenario(app4: Any, own: EmbeddedRedis, config: dict[str, An
     server = persist = None
     try:
         with app4.app_context():
-            upgrade(directory=str(ROOT / "migrations"), revision="heads")
+            upgrade(directory=str(ROOT / "migrations"), revision="head")
             mod_id, _meeting_id, poll_id, tokens, options = _setup_poll(voters_n)
             staff_token, _ = issue_api_token(db.session.get(User, mod_id))
         persist = subprocess.Popen(  # noqa: S603 - fixed argv
