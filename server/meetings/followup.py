@@ -8,7 +8,6 @@ from typing import Any
 import redis
 from sqlalchemy import select
 
-from server.common.models import utcnow
 from server.errors import Conflict, NotFound, ValidationFailed
 from server.extensions import db, get_redis
 from server.meetings import keys
@@ -98,9 +97,9 @@ def outcome_to_case(user: User, outcome_id: int, category_id: int | None = None
 
 def _case_for(user: User, meeting: Meeting, outcome: Outcome, category_id: int | None) -> Any:
     from server.dispatch import workflow
-    from server.intake.models import Category, Opinion
+    from server.intake.filing import create_case
+    from server.intake.models import Category
     from server.intake.settings import setting
-    from server.intake.tracking import allocate_tracking_no
 
     if category_id is not None:
         category = db.session.get(Category, category_id)
@@ -111,13 +110,7 @@ def _case_for(user: User, meeting: Meeting, outcome: Outcome, category_id: int |
     site = meeting.site
     text = (f"【协商成果转办】{meeting.title}（{when_text(meeting.starts_at)}，{site.name}）"
             f"商定：{outcome.text}")[: setting("INTAKE_TEXT_MAX")]
-    opinion = Opinion(
-        tracking_no=allocate_tracking_no(), site_id=site.id, unit_id=site.unit_id,
-        category_id=category.id if category else None, kind="suggestion", text=text,
-        contact_name="协商议事会", anonymous=False, resident_id=None, entered_by_id=user.id,
-        state="received", moderation="ok", support_count=0, created_at=utcnow())
-    db.session.add(opinion)
-    db.session.flush()
+    opinion = create_case(site, category, text, contact_name="协商议事会", entered_by_id=user.id)
     outcome.case_opinion_id = opinion.id
     # Records the timeline's first step and the answer deadline, and commits the link with it.
     workflow.record_submission(opinion, resident_id=None, entered_by_id=user.id)
