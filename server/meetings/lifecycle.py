@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
+
 from server.common.models import utcnow
 from server.errors import Conflict, NotFound, ValidationFailed
 from server.extensions import db
@@ -117,3 +119,13 @@ def give_feedback(user: User, outcome_id: int, feedback: str) -> Outcome:
     outcome.feedback_at = utcnow()
     db.session.commit()
     return outcome
+
+
+def add_participant(meeting_id: int, kind: str, name: str, organisation: str = "") -> None:
+    """List a person among a meeting's participants, once per kind and name; not committed."""
+    listed = db.session.scalar(select(MeetingParticipant.id).where(
+        MeetingParticipant.meeting_id == meeting_id, MeetingParticipant.kind == kind,
+        MeetingParticipant.name == name))
+    if listed is None:
+        db.session.add(MeetingParticipant(meeting_id=meeting_id, kind=kind, name=name,
+                                          organisation=organisation[:100]))
