@@ -8,7 +8,7 @@ OWN schema `bench_analytics` (dropped and re-created; never the test suite's `pu
 spread over 365 days, 250 villages in 14 sectors. Loading uses COPY.
 
 Then it times (median of several runs, warm) the district dashboard query set
-(services.dashboard: four highs, counters, children, heat table, weekly trend) and one
+(dashboard: four highs, counters, children, heat table, weekly trend) and one
 village's, for the last full month and for the whole year, computed in SQL (cache off),
 then the same served from the Redis cache (what a leader reloading the page gets), and the
 naive computation that loads the month's rows into Python. `--reuse` skips generation and
@@ -293,10 +293,13 @@ def main() -> None:
                       "INSTANCE_PATH": instance, "SECRET_KEY": "bench"})
     try:
         with app.app_context():
-            from server.evaluation import services
+            from bench.naive_figures import naive_figures
+            from server.common.text import SHANGHAI
+            from server.evaluation.dashboard import dashboard, unit_figures
+            from server.evaluation.periods import Period
 
             db.create_all()
-            today = datetime.now(services.SHANGHAI).date()
+            today = datetime.now(SHANGHAI).date()
             t0 = time.perf_counter()
             if args.reuse:
                 _check_columns(db)
@@ -311,17 +314,17 @@ def main() -> None:
                     raw.close()
             load_s = time.perf_counter() - t0
             first = today.replace(day=1)
-            last_month = services.Period((first - timedelta(days=1)).replace(day=1), first)
-            year = services.Period(today - timedelta(days=365), today + timedelta(days=1))
+            last_month = Period((first - timedelta(days=1)).replace(day=1), first)
+            year = Period(today - timedelta(days=365), today + timedelta(days=1))
             village = info["village_unit_id"]
 
-            def run(unit: int, period: services.Period, cache: bool = False) -> Any:
-                result = services.dashboard(unit, period, cache=cache)
+            def run(unit: int, period: Period, cache: bool = False) -> Any:
+                result = dashboard(unit, period, cache=cache)
                 db.session.rollback()
                 return result
 
-            def naive(unit: int, period: services.Period) -> Any:
-                result = services.naive_figures(unit, period)
+            def naive(unit: int, period: Period) -> Any:
+                result = naive_figures(unit, period)
                 db.session.rollback()
                 return result
 
@@ -336,7 +339,7 @@ def main() -> None:
                 "naive_district_month_ms": _time(lambda: naive(1, last_month), 1),
                 "naive_village_month_ms": _time(lambda: naive(village, last_month), 1),
             }
-            sql_fig = services.unit_figures(1, last_month, visitors=0)
+            sql_fig = unit_figures(1, last_month, visitors=0)
             naive_fig = naive(1, last_month)
             assert sql_fig["collected"] == naive_fig["collected"], (sql_fig, naive_fig)
             assert sql_fig["solved"] == naive_fig["resolved"]

@@ -52,7 +52,9 @@ def run_one(database: str, quick: bool) -> dict[str, Any]:
     from tests.district.workbook_factory import county
 
     workdir = Path(tempfile.mkdtemp(prefix="sl-bench-import-"))
-    app = create_app({"TESTING": True, "INSTANCE_PATH": str(workdir), "DATABASE_URL": database,
+    app = create_app({"TESTING": True, "MEETINGS_DRAIN_INTERVAL": 0, "MEETINGS_EXPIRY_TIMER": False,
+                      "AUDIT_DRAIN_INTERVAL": 0,
+                      "INSTANCE_PATH": str(workdir), "DATABASE_URL": database,
                       "SECRET_KEY": "bench", "PUBLIC_BASE_URL": "https://sl.example.cn"})
     try:
         with app.app_context():

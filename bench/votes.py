@@ -222,8 +222,8 @@ def setup_real(app: Any, voters_per_poll: int, polls: int) -> dict[str, Any]:
 
     from server.common.models import utcnow
     from server.extensions import db
-    from server.meetings import services
     from server.meetings.models import Attendance, Meeting
+    from server.meetings.polls import create_poll, open_poll
     from server.people.models import Resident
     from server.people.services import create_user, issue_api_token, resident_token
     from server.sites.models import Site, Unit
@@ -250,9 +250,9 @@ def setup_real(app: Any, voters_per_poll: int, polls: int) -> dict[str, Any]:
         tokens = {rid: resident_token(Resident(id=rid)) for rid in first}
         poll_ids = []
         for i in range(polls):
-            poll = services.create_poll(admin, meeting.id, {"title": f"表决 {i + 1}",
+            poll = create_poll(admin, meeting.id, {"title": f"表决 {i + 1}",
                                                             "kind": "yesno"})
-            services.open_poll(admin, poll.id)
+            open_poll(admin, poll.id)
             poll_ids.append((poll.id, [o.id for o in poll.options]))
         staff_token, _ = issue_api_token(admin)
         return {"tokens": tokens, "polls": poll_ids, "staff": staff_token,

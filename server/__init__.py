@@ -91,6 +91,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_error_handlers(app)
     install_input_guard(app)  # after the audit hook, before identity, CSRF and limits
 
+    from server.duty.hooks import subscribe as duty_follows_the_domains
+
+    duty_follows_the_domains()
+
     from server.cli import register_cli
     from server.meetings.fastpath import install as install_vote_fast_path
 

@@ -69,6 +69,13 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # have it (WAIT, at most REDIS_WAIT_MS), so a failover loses no acknowledged ballot.
         "REDIS_WAIT_REPLICAS": int(env.get("REDIS_WAIT_REPLICAS", "0")),
         "REDIS_WAIT_MS": int(env.get("REDIS_WAIT_MS", "500")),
+        # Background workers in each app process (0 / off: none; the test suite's setting):
+        # seconds between ballot-stream drains while no persister process beats, a timer
+        # closing each poll at its countdown's end, seconds between audit-stream drains.
+        "MEETINGS_DRAIN_INTERVAL": float(env.get("MEETINGS_DRAIN_INTERVAL", "0.5")),
+        "MEETINGS_EXPIRY_TIMER": _bool(env.get("MEETINGS_EXPIRY_TIMER"), True),
+        "AUDIT_DRAIN_INTERVAL": float(env.get("AUDIT_DRAIN_INTERVAL", "2")),
+        # Flask's own flag (exceptions propagate); it changes nothing of ours.
         "TESTING": False,
     }
     if env.get("INTAKE_TRACKING_PREFIX"):

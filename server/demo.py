@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
+from server.common.demo import DemoAccount
 from server.extensions import db
 from server.people.services import create_user
 from server.sites.models import Circle, Department, Site, Unit
@@ -63,13 +63,6 @@ DEPARTMENTS = [
     ("SJ", "市场监督管理局"), ("RS", "人力资源和社会保障局"), ("GA", "公安分局"),
     ("GXB", "工业和信息化局"),
 ]
-
-
-@dataclass(frozen=True)
-class DemoAccount:
-    username: str
-    role: str
-    scope: str
 
 
 def _code(rng: random.Random, used: set[str]) -> str:

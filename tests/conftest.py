@@ -27,6 +27,10 @@ from server.embedded_redis import EmbeddedRedis
 from tests.fakes.wechat import FakeWeChatServer
 
 ROOT = Path(__file__).resolve().parent.parent
+# The suite's apps start no background workers of their own: tests drain, close and sweep
+# explicitly (or turn one on with config_override).
+QUIET_WORKERS = {"MEETINGS_DRAIN_INTERVAL": 0, "MEETINGS_EXPIRY_TIMER": False,
+                 "AUDIT_DRAIN_INTERVAL": 0}
 ARTIFACTS = ROOT / "test-artifacts"
 WECHAT_APPID = "wx-test-appid"
 WECHAT_SECRET = "wx-test-secret"
@@ -77,6 +81,7 @@ def app(
 ) -> Iterator[Flask]:
     application = create_app({
         "TESTING": True,
+        **QUIET_WORKERS,
         "INSTANCE_PATH": str(workdir / "instance"),
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,

@@ -31,8 +31,8 @@ def seed_assessment_demo(today: date | None = None) -> None:
     """Seed weights and checklist, meetings at demo sites (some short), evidence and sign-offs."""
     from server.assessment import checklist
     from server.assessment.services import seed_default_settings
+    from server.meetings.lookup import _new_code
     from server.meetings.models import Meeting
-    from server.meetings.services import _new_code
 
     seed_default_settings()
     checklist.seed_default_items()

@@ -2,7 +2,7 @@
 
 Every figure is one grouped query (per department or per site) over the cohort of opinions
 reported in the period, as they stand now — the same cohort and the same definitions as the
-evaluation dashboard (`server.evaluation.services`). Only aggregated rows come back.
+evaluation dashboard (`server.evaluation.dashboard`). Only aggregated rows come back.
 
 The formula (also in the README and returned beside every score):
 
@@ -27,18 +27,14 @@ from server.common.models import UTCDateTime, utcnow
 from server.common.numbers import round_half_up
 from server.common.text import SHANGHAI
 from server.errors import Forbidden, ValidationFailed
-from server.evaluation.services import (
+from server.evaluation.definitions import (
     ACCEPTED_STATES,
     GOOD_RATINGS,
     HELD_MEETING_STATUSES,
-    Period,
-    count_if,
-    counted_condition,
-    make_period,
-    month_period,
     ratio,
-    resolved_condition,
 )
+from server.evaluation.periods import Period, make_period, month_period
+from server.evaluation.queries import count_if, counted_condition, resolved_condition
 from server.extensions import db
 from server.intake.models import OPEN_STATES, Opinion, OpinionEvent
 from server.people.access import site_scope_filter

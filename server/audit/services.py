@@ -11,10 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import secrets
-import threading
-import time
 from datetime import datetime
 from typing import Any
 
@@ -28,6 +25,7 @@ from server.audit.models import AuditEvent
 from server.common.models import utcnow
 from server.common.tables import table_file
 from server.common.text import local_time
+from server.common.worker import ensure_loop
 from server.errors import ValidationFailed
 from server.extensions import db, get_redis
 
@@ -166,38 +164,15 @@ def queued() -> int:
 
 
 def drain_interval(app: Flask) -> float:
-    """Seconds between background drains; off under tests unless configured."""
-    value = app.config.get("AUDIT_DRAIN_INTERVAL")
-    if value is None:
-        return 0.0 if app.config.get("TESTING") else 2.0
-    return float(value)
+    """Seconds between background drains (AUDIT_DRAIN_INTERVAL; 0: none)."""
+    return float(app.config["AUDIT_DRAIN_INTERVAL"])
 
 
 def ensure_background_drain(app: Flask | None = None) -> None:
     """Start this process's drain thread if it is not running."""
     app = app or current_app._get_current_object()  # type: ignore[attr-defined]
-    interval = drain_interval(app)
-    if interval <= 0:
-        return
-    state = app.extensions.setdefault("sl_audit_drain", {"pid": None, "lock": threading.Lock()})
-    if state["pid"] == os.getpid():
-        return
-    with state["lock"]:
-        if state["pid"] == os.getpid():
-            return
-        state["pid"] = os.getpid()
-        threading.Thread(target=_drain_loop, args=(app, interval), name="audit-drain",
-                         daemon=True).start()
-
-
-def _drain_loop(app: Flask, interval: float) -> None:
-    while True:
-        time.sleep(interval)
-        try:
-            with app.app_context():
-                drain()
-        except Exception:  # noqa: BLE001 - keep draining; the next round retries
-            log.exception("background audit drain failed")
+    ensure_loop(app, "sl_audit_drain", "audit-drain", drain_interval(app), drain, log,
+                "background audit drain failed")
 
 
 # ---- search ----------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from flask_smorest import Blueprint
 
 from server.audit.capture import audited
 from server.common.schemas import OkSchema
-from server.dispatch import services
+from server.dispatch import assignment, calendar_days, cases, console, deadlines, export
 from server.dispatch.schemas import (
     AnswerSchema,
     AssignSchema,
@@ -43,7 +43,7 @@ blp = Blueprint("dispatch", __name__, url_prefix="/api/v1", description="指派�
 @blp.response(200, CaseListSchema)
 def list_cases(args: dict[str, Any]) -> dict[str, Any]:
     """List the cases in the caller's scope (inbox), filtered."""
-    return services.list_cases(require_staff(), args)
+    return cases.list_cases(require_staff(), args)
 
 
 @blp.route("/cases/export")
@@ -54,7 +54,7 @@ def list_cases(args: dict[str, Any]) -> dict[str, Any]:
 def export_cases(args: dict[str, Any]) -> Response:
     """Export the filtered list as CSV or XLSX (the export is logged)."""
     fmt = args.pop("format", "csv")
-    data, mimetype, filename = services.export_cases(require_staff(), args, fmt)
+    data, mimetype, filename = export.export_cases(require_staff(), args, fmt)
     response = Response(data, mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
@@ -64,14 +64,14 @@ def export_cases(args: dict[str, Any]) -> Response:
 @blp.response(200, CaseDetailSchema)
 def get_case(opinion_id: int) -> dict[str, Any]:
     """Return a case with its timeline, photos and the actions the caller may take."""
-    return services.get_case(require_staff(), opinion_id)
+    return cases.get_case(require_staff(), opinion_id)
 
 
 def _action(action: str, schema: Any, summary: str) -> None:
     """Register POST /cases/<id>/<action> calling the workflow."""
 
     def view(body: dict[str, Any], opinion_id: int) -> dict[str, Any]:
-        return services.act(require_staff(), opinion_id, action, body)
+        return console.act(require_staff(), opinion_id, action, body)
 
     view.__name__ = f"case_{action}"
     view.__doc__ = summary
@@ -104,14 +104,14 @@ for _name, _schema, _summary in (
 def bulk_assign(body: dict[str, Any]) -> dict[str, Any]:
     """Assign several cases to the same department or member."""
     ids = body.pop("ids")
-    return services.bulk_assign(require_staff(), ids, **body)
+    return assignment.bulk_assign(require_staff(), ids, **body)
 
 
 @blp.route("/dispatch/options")
 @blp.response(200, OptionsSchema)
 def options() -> dict[str, Any]:
     """Return the console's filter and form choices (with department loads)."""
-    return services.options(require_staff())
+    return console.options(require_staff())
 
 
 @blp.route("/dispatch/deadline-rules")
@@ -119,7 +119,7 @@ def options() -> dict[str, Any]:
 def list_rules() -> list[dict[str, Any]]:
     """Return the working-day limits per kind and per category."""
     require_staff()
-    return services.list_rules()
+    return deadlines.list_rules()
 
 
 @blp.route("/dispatch/deadline-rules", methods=["PUT"])
@@ -127,7 +127,7 @@ def list_rules() -> list[dict[str, Any]]:
 @blp.response(200, RuleSchema(many=True))
 def set_rule(body: dict[str, Any]) -> list[dict[str, Any]]:
     """Set the limits of a kind or a category."""
-    return services.set_rule(require_staff(), **body)
+    return deadlines.set_rule(require_staff(), **body)
 
 
 @blp.route("/dispatch/calendar/<int(min=1900, max=2200):year>")
@@ -135,7 +135,7 @@ def set_rule(body: dict[str, Any]) -> list[dict[str, Any]]:
 def calendar_year(year: int) -> dict[str, Any]:
     """Describe a year's calendar: entered days, package coverage, fallback warning."""
     require_staff()
-    return services.calendar_year(year)
+    return calendar_days.calendar_year(year)
 
 
 @blp.route("/dispatch/calendar", methods=["PUT"])
@@ -143,7 +143,7 @@ def calendar_year(year: int) -> dict[str, Any]:
 @blp.response(200, CalendarYearSchema(many=True))
 def set_calendar(body: dict[str, Any]) -> list[dict[str, Any]]:
     """Enter holidays and make-up working days (overriding the package)."""
-    return services.set_calendar_days(require_staff(), body["days"])
+    return calendar_days.set_calendar_days(require_staff(), body["days"])
 
 
 @blp.route("/dispatch/calendar/<int:year>/complete", methods=["PUT"])
@@ -151,7 +151,7 @@ def set_calendar(body: dict[str, Any]) -> list[dict[str, Any]]:
 @blp.response(200, CalendarYearSchema)
 def mark_calendar_year(body: dict[str, Any], year: int) -> dict[str, Any]:
     """Mark a year's holidays and make-up days complete (ends its warning), or not."""
-    return services.mark_calendar_year(require_staff(), year, body["complete"])
+    return calendar_days.mark_calendar_year(require_staff(), year, body["complete"])
 
 
 @blp.route("/dispatch/calendar/<string:day>", methods=["DELETE"])
@@ -164,7 +164,7 @@ def delete_calendar_day(day: str) -> dict[str, bool]:
         parsed = date.fromisoformat(day)
     except ValueError as exc:
         raise ValidationFailed(errors={"day": ["日期格式不正确"]}) from exc
-    services.delete_calendar_day(require_staff(), parsed)
+    calendar_days.delete_calendar_day(require_staff(), parsed)
     return {"ok": True}
 
 
@@ -173,7 +173,7 @@ def delete_calendar_day(day: str) -> dict[str, bool]:
 def list_routes() -> list[dict[str, Any]]:
     """Return the routing table (category × unit → department)."""
     require_staff()
-    return services.list_routes()
+    return assignment.list_routes()
 
 
 @blp.route("/dispatch/routes", methods=["POST"])
@@ -181,14 +181,14 @@ def list_routes() -> list[dict[str, Any]]:
 @blp.response(200, RouteSchema)
 def set_route(body: dict[str, Any]) -> dict[str, Any]:
     """Add or replace a routing rule."""
-    return services.set_route(require_staff(), **body)
+    return assignment.set_route(require_staff(), **body)
 
 
 @blp.route("/dispatch/routes/<int:route_id>", methods=["DELETE"])
 @blp.response(200, OkSchema)
 def delete_route(route_id: int) -> dict[str, bool]:
     """Remove a routing rule."""
-    services.delete_route(require_staff(), route_id)
+    assignment.delete_route(require_staff(), route_id)
     return {"ok": True}
 
 
@@ -197,7 +197,7 @@ def delete_route(route_id: int) -> dict[str, bool]:
 def list_templates() -> list[dict[str, Any]]:
     """Return every reply template."""
     require_staff()
-    return services.reply_templates(None)
+    return assignment.reply_templates(None)
 
 
 @blp.route("/dispatch/reply-templates", methods=["POST"])
@@ -205,7 +205,7 @@ def list_templates() -> list[dict[str, Any]]:
 @blp.response(201, ReplyTemplateSchema)
 def add_template(body: dict[str, Any]) -> dict[str, Any]:
     """Add a reply template (per category or general)."""
-    return services.add_reply_template(require_staff(), **body)
+    return assignment.add_reply_template(require_staff(), **body)
 
 
 @blp.route("/dispatch/exports")
@@ -213,4 +213,4 @@ def add_template(body: dict[str, Any]) -> dict[str, Any]:
 def export_log() -> list[Any]:
     """Return the export log (admins and supervisors)."""
     require_staff("admin", "supervisor")
-    return services.export_log()
+    return export.export_log()

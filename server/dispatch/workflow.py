@@ -13,8 +13,8 @@ from typing import Any
 
 from sqlalchemy import select
 
+from server.common import signals
 from server.common.models import utcnow
-from server.duty import hooks as duty
 from server.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from server.extensions import db
 from server.intake.models import OPEN_STATES, RATINGS, STATES, Opinion, OpinionEvent
@@ -217,7 +217,7 @@ def _iso(value: datetime | None) -> str | None:
 def record_submission(opinion: Opinion, *, resident_id: int | None,
                       entered_by_id: int | None) -> None:
     """Record the 'submitted' event of a new opinion and set its answer deadline; commit."""
-    from server.dispatch.services import answer_limit, set_answer_deadline
+    from server.dispatch.deadlines import answer_limit, set_answer_deadline
 
     if opinion.id is None or opinion.created_at is None:
         db.session.add(opinion)
@@ -279,8 +279,8 @@ def _target(department_id: int | None, member_user_id: int | None) -> tuple[
 def _apply_assignment(opinion: Opinion, case: Any, dept: Department | None,
                       member: User | None, assisting: Iterable[int],
                       now: datetime | None = None) -> dict[str, Any]:
+    from server.dispatch.deadlines import set_sign_deadline
     from server.dispatch.models import CaseAssist
-    from server.dispatch.services import set_sign_deadline
 
     assisting_ids = sorted({int(d) for d in assisting} - ({dept.id} if dept else set()))
     for dept_id in assisting_ids:
@@ -324,7 +324,8 @@ def assign(opinion_id: int, user: User, *, department_id: int | None = None,
            at=now)
     db.session.flush()
     notes += notify_assignee(opinion, case)
-    return duty.case_assigned(_commit(opinion, notes))
+    signals.case_assigned.send(_commit(opinion, notes))
+    return opinion
 
 
 def reassign(opinion_id: int, user: User, *, department_id: int | None = None,
@@ -344,7 +345,8 @@ def reassign(opinion_id: int, user: User, *, department_id: int | None = None,
     db.session.flush()
     from server.notify.services import notify_assignee
 
-    return duty.case_assigned(_commit(opinion, notify_assignee(opinion, case)))
+    signals.case_assigned.send(_commit(opinion, notify_assignee(opinion, case)))
+    return opinion
 
 
 def merge(opinion_id: int, user: User, into_id: int, note: str | None = None) -> Opinion:
@@ -464,7 +466,7 @@ def request_extension(opinion_id: int, user: User, days: int, reason: str, *,
 
 def _decide_extension(opinion_id: int, user: User, action: str,
                       note: str | None, now: datetime | None = None) -> Opinion:
-    from server.dispatch.services import extend_answer_deadline
+    from server.dispatch.deadlines import extend_answer_deadline
 
     opinion, case, role = _load(opinion_id, user, action)
     row = _pending(opinion.id)
@@ -522,7 +524,7 @@ def rate(opinion_id: int, resident: Resident, rating: str, comment: str | None, 
     from datetime import timedelta
 
     from server.common.text import local_time
-    from server.dispatch.services import set_answer_deadline
+    from server.dispatch.deadlines import set_answer_deadline
 
     if rating not in RATINGS:
         raise ValidationFailed(errors={"rating": ["只能是：满意、基本满意、不满意"]})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from server.dispatch.services import move_department_work
+from server.dispatch.assignment import move_department_work
 from server.extensions import db
 from server.people.accounts import move_department_grants
 from server.people.models import User

@@ -7,7 +7,8 @@ from typing import Any
 from sqlalchemy import select
 
 from server.common.models import utcnow
-from server.dispatch.services import calendar_year, list_routes, put_calendar_days, put_route
+from server.dispatch.assignment import list_routes, put_route
+from server.dispatch.calendar_days import calendar_year, put_calendar_days
 from server.district.results import Counts, Credential, Result
 from server.district.rules import DISTRICT_WORDS, WORKDAY_WORDS
 from server.district.rules import kind_of as _kind

@@ -1,4 +1,4 @@
-"""Record duty events where they happen: each caller adds one line calling one function here.
+"""Record duty events where they happen: the domains send signals, `subscribe` follows them.
 
 A hook never fails its caller: the event it reports has already been committed by the
 caller, and a member who cannot be identified simply has nothing recorded.
@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from server.common import signals
 from server.common.models import utcnow
 from server.common.text import local_time
 from server.extensions import db
@@ -155,3 +156,38 @@ def roll_call(member: Member, meeting: Any) -> bool:
     kind = "studio" if site is not None and site.kind == "studio" else "attend"
     return record(member, kind, f"meeting:{meeting.id}", site_id=meeting.site_id,
                   title=meeting.title)
+
+
+def _on_opinion_submitted(opinion: Any, *, resident_id: int | None = None,
+                          entered_by_id: int | None = None, **_: Any) -> None:
+    opinion_submitted(opinion, resident_id, entered_by_id)
+
+
+def _on_case_assigned(opinion: Any, **_: Any) -> None:
+    case_assigned(opinion)
+
+
+def _on_meeting_checked_in(meeting: Any, *, resident_id: int, **_: Any) -> None:
+    meeting_check_in(meeting, resident_id)
+
+
+def _on_topic_raised(topic: Any, **_: Any) -> None:
+    topic_raised(topic)
+
+
+def _on_invitation_answered(invitation: Any, **_: Any) -> None:
+    invitation_answered(invitation)
+
+
+def _on_proposal_raised(member: Member, *, proposal_id: int, title: str, **_: Any) -> None:
+    proposal_raised(member, proposal_id, title)
+
+
+def subscribe() -> None:
+    """Follow the other domains' events (server.common.signals); idempotent, once per app."""
+    signals.opinion_submitted.connect(_on_opinion_submitted, weak=False)
+    signals.case_assigned.connect(_on_case_assigned, weak=False)
+    signals.meeting_checked_in.connect(_on_meeting_checked_in, weak=False)
+    signals.topic_raised.connect(_on_topic_raised, weak=False)
+    signals.invitation_answered.connect(_on_invitation_answered, weak=False)
+    signals.proposal_raised.connect(_on_proposal_raised, weak=False)

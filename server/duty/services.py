@@ -245,7 +245,7 @@ def shortfalls_for(user: User, year: int | None = None) -> dict[str, Any]:
 def roll_call(user: User, meeting_id: int, member_id: int) -> dict[str, Any]:
     """Record a member's attendance from the moderator's roll."""
     from server.duty import hooks
-    from server.meetings.services import moderated_meeting
+    from server.meetings.lookup import moderated_meeting
 
     meeting = moderated_meeting(user, meeting_id)
     member = db.session.get(Member, member_id)

@@ -29,7 +29,7 @@ def _unit_id(unit_code: str | None) -> int:
 
 
 def _period(month: str | None, start: str | None, end: str | None) -> object:
-    from server.evaluation.services import make_period, month_period
+    from server.evaluation.periods import make_period, month_period
 
     if month:
         year, number = (int(x) for x in month.split("-"))
@@ -52,7 +52,7 @@ _end_option = click.option("--end", help="结束日期（含）")
 def figures_command(unit_code: str | None, month: str | None, start: str | None,
                     end: str | None) -> None:
     """Print a unit's four highs and counters as JSON."""
-    from server.evaluation.services import unit_figures
+    from server.evaluation.dashboard import unit_figures
 
     try:
         result = unit_figures(_unit_id(unit_code), _period(month, start, end))  # type: ignore[arg-type]

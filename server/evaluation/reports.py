@@ -7,10 +7,13 @@ from typing import Any
 from urllib.parse import quote
 
 from server.common.numbers import percent_text
-from server.evaluation import services
+from server.evaluation.dashboard import dashboard
+from server.evaluation.definitions import DEFINITIONS, RATE_KEYS
+from server.evaluation.periods import Period
+from server.evaluation.scope import period_from_args, scoped_unit
 from server.evaluation.topics import hot_topics
 
-RATE_LABELS = [(k, services.DEFINITIONS[k]["name"]) for k in services.RATE_KEYS]
+RATE_LABELS = [(k, DEFINITIONS[k]["name"]) for k in RATE_KEYS]
 COUNTERS = [
     ("activities", "开展活动（场）"), ("collected", "收集意见（件）"), ("solved", "解决问题（件）"),
     ("avg_answer_days", "平均答复天数"), ("overdue_share", "超期占比"),
@@ -45,9 +48,9 @@ def rate_note(figures: dict[str, Any], key: str) -> str:
     return "暂无受理件"
 
 
-def build_report(unit_id: int, period: services.Period) -> dict[str, Any]:
+def build_report(unit_id: int, period: Period) -> dict[str, Any]:
     """Collect everything a report shows: dashboard and hot topics of the unit and period."""
-    data = services.dashboard(unit_id, period)
+    data = dashboard(unit_id, period)
     data["topics"] = hot_topics(unit_id, period, limit=10)
     return data
 
@@ -211,7 +214,7 @@ def briefing_pdf(data: dict[str, Any]) -> bytes:
     return buffer.getvalue()
 
 
-def report_file(unit_id: int, period: services.Period, fmt: str) -> tuple[bytes, str, str]:
+def report_file(unit_id: int, period: Period, fmt: str) -> tuple[bytes, str, str]:
     """Return (bytes, mimetype, file name) of the workbook or the briefing."""
     data = build_report(unit_id, period)
     name = f"评价研判_{data['figures']['unit']['name']}_{period.start:%Y%m%d}-" \
@@ -224,5 +227,5 @@ def report_file(unit_id: int, period: services.Period, fmt: str) -> tuple[bytes,
 
 def report_for(user: Any, args: dict[str, Any]) -> tuple[bytes, str, str]:
     """Return the report the user asked for, within their scope."""
-    unit = services.scoped_unit(user, args.get("unit_id"))
-    return report_file(unit.id, services.period_from_args(args), args.get("format", "xlsx"))
+    unit = scoped_unit(user, args.get("unit_id"))
+    return report_file(unit.id, period_from_args(args), args.get("format", "xlsx"))

@@ -8,7 +8,7 @@ from flask import Response, current_app
 from flask_smorest import Blueprint
 
 from server.audit.capture import audited
-from server.evaluation import services
+from server.evaluation import scope
 from server.evaluation.schemas import (
     DashboardSchema,
     HotTopicsSchema,
@@ -31,14 +31,14 @@ blp = Blueprint("evaluation", __name__, url_prefix="/api/v1", description="è¯„ä»
 @blp.response(200, DashboardSchema)
 def dashboard(args: dict[str, Any]) -> dict[str, Any]:
     """Return the four highs, counters, children, heat table and trend of a unit."""
-    return services.dashboard_for(require_staff(*services.VIEWER_ROLES), args)
+    return scope.dashboard_for(require_staff(*scope.VIEWER_ROLES), args)
 
 
 @blp.route("/evaluation/units")
 @blp.response(200, UnitItemSchema(many=True))
 def units() -> list[dict[str, Any]]:
     """List the units the caller may open on the dashboard."""
-    return services.units_for(require_staff(*services.VIEWER_ROLES))
+    return scope.units_for(require_staff(*scope.VIEWER_ROLES))
 
 
 @blp.route("/evaluation/hot-topics")
@@ -46,7 +46,7 @@ def units() -> list[dict[str, Any]]:
 @blp.response(200, HotTopicsSchema)
 def hot_topics(args: dict[str, Any]) -> dict[str, Any]:
     """Return keywords and clusters of similar opinions, with weekly counts."""
-    return services.hot_topics_for(require_staff(*services.VIEWER_ROLES), args)
+    return scope.hot_topics_for(require_staff(*scope.VIEWER_ROLES), args)
 
 
 @blp.route("/evaluation/report")
@@ -58,7 +58,7 @@ def report(args: dict[str, Any]) -> Response:
     """Download the monthly workbook (format=xlsx) or the printable briefing (format=pdf)."""
     from server.evaluation.reports import report_for
 
-    data, mimetype, filename = report_for(require_staff(*services.VIEWER_ROLES), args)
+    data, mimetype, filename = report_for(require_staff(*scope.VIEWER_ROLES), args)
     response = Response(data, mimetype=mimetype)
     response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}"
     return response
@@ -88,7 +88,7 @@ def rate_outcome(body: dict[str, Any], outcome_id: int) -> dict[str, Any]:
 @blp.response(200, WallSchema)
 def wall(args: dict[str, Any]) -> dict[str, Any]:
     """Return the command-centre wall: live counters, meetings in session, latest reports."""
-    return services.wall_for(require_staff(*services.VIEWER_ROLES), args)
+    return scope.wall_for(require_staff(*scope.VIEWER_ROLES), args)
 
 
 @blp.route("/evaluation/wall/stream")
@@ -99,10 +99,10 @@ def wall_stream(args: dict[str, Any]) -> Response:
     """Follow the wall by Server-Sent Events: a new snapshot whenever something changed."""
     from server.evaluation import wall as wall_module
 
-    user = require_staff(*services.VIEWER_ROLES)
+    user = require_staff(*scope.VIEWER_ROLES)
     # Fingerprint first: a change made while the snapshot is built still triggers a new one.
     seen = wall_module.fingerprint()
-    first = services.wall_for(user, args)
+    first = scope.wall_for(user, args)
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     from server.extensions import db
 

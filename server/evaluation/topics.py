@@ -28,7 +28,8 @@ from sqlalchemy import func, select
 
 from server.common.text import SHANGHAI, mask_phones_in_text
 from server.evaluation import keys
-from server.evaluation.services import Period, _load_unit, _subtree_ids
+from server.evaluation.periods import Period
+from server.evaluation.tree import _load_unit, _subtree_ids
 from server.extensions import db, get_redis
 from server.intake.models import Opinion
 

@@ -22,7 +22,9 @@ from sqlalchemy import func, select
 
 from server.common.models import utcnow
 from server.common.text import local_time
-from server.evaluation import services
+from server.evaluation.dashboard import unit_figures
+from server.evaluation.periods import Period
+from server.evaluation.tree import _load_unit
 from server.extensions import db
 from server.intake.models import OPEN_STATES, STATES, Opinion, OpinionEvent
 from server.intake.textmatch import excerpt
@@ -57,12 +59,12 @@ def snapshot(unit_id: int, *, now: datetime | None = None) -> dict[str, Any]:
     # Without an explicit `now` the month's figures come from the dashboard cache.
     figures_now = now
     now = now or utcnow()
-    unit = services._load_unit(unit_id)
+    unit = _load_unit(unit_id)
     subtree = subtree_unit_ids(unit.path)
     today = local_time(now).date()
-    month = services.Period(today.replace(day=1), today + timedelta(days=1))
-    figures = services.unit_figures(unit.id, month, now=figures_now)
-    day_lo, _ = services.Period(today, today + timedelta(days=1)).utc_bounds()
+    month = Period(today.replace(day=1), today + timedelta(days=1))
+    figures = unit_figures(unit.id, month, now=figures_now)
+    day_lo, _ = Period(today, today + timedelta(days=1)).utc_bounds()
     visible = (Opinion.unit_id.in_(subtree), Opinion.state != "voided",
                Opinion.moderation == "ok")
     today_count = db.session.scalar(select(func.count()).select_from(Opinion).where(

@@ -13,8 +13,8 @@ from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from server.common import signals
 from server.common.models import utcnow
-from server.duty import hooks as duty
 from server.errors import Conflict, NotFound, ValidationFailed
 from server.extensions import db, get_redis
 from server.intake import keys, media, moderation, textmatch
@@ -157,7 +157,8 @@ def _create(site: Site, data: dict[str, Any], *, resident: Resident | None,
     db.session.flush()
     workflow.record_submission(opinion, resident_id=resident.id if resident else None,
                                entered_by_id=user.id if user else None)
-    duty.opinion_submitted(opinion, resident.id if resident else None, user.id if user else None)
+    signals.opinion_submitted.send(opinion, resident_id=resident.id if resident else None,
+                                   entered_by_id=user.id if user else None)
     if verdict.held:
         moderation.add_note(opinion, "moderation_held", verdict.reason)
         db.session.commit()

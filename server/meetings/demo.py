@@ -26,7 +26,7 @@ from server.sites.models import Site, Unit
 
 def seed_meetings_demo() -> int:
     """Add the demo meetings to 黄庄村's room (skipped if it has meetings); return how many."""
-    from server.meetings.services import _case_for
+    from server.meetings.followup import _case_for
 
     site = db.session.scalar(select(Site).join(Unit, Site.unit_id == Unit.id)
                              .where(Unit.name == "黄庄村", Site.kind == "room"))

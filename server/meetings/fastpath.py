@@ -145,7 +145,7 @@ def _cast_new_ballot(app: Flask, environ: dict[str, Any], poll_id: int, token: s
                      choices: list[int], key: str, key_in_body: bool) -> Any:
     """Return the VoteAnswer of a new ballot, or None (inside an app context)."""
     from server.meetings.persister import ensure_background_drain
-    from server.meetings.services import try_vote_in_redis
+    from server.meetings.voting import try_vote_in_redis
     from server.people.services import resident_id_for_token
 
     resident_id = resident_id_for_token(token)

@@ -14,7 +14,21 @@ from qr.codes import meeting_url
 from server.audit.capture import client_ip, recorded_by_ballot_stream
 from server.errors import DomainError, ValidationFailed, translate_field_errors
 from server.extensions import limiter
-from server.meetings import services, sse
+from server.meetings import (
+    follows,
+    followup,
+    lifecycle,
+    listing,
+    lookup,
+    polls,
+    presence,
+    proposals,
+    sse,
+    tally,
+    topics,
+    views,
+    voting,
+)
 from server.meetings.fastpath import answer_text, ballot_audit, vote_shortcut
 from server.meetings.models import Meeting
 from server.meetings.persister import ensure_background_drain
@@ -54,7 +68,7 @@ from server.people.access import current_identity, require_resident, require_sta
 
 blp = Blueprint("meetings", __name__, url_prefix="/api/v1", description="码上协商")
 
-STAFF = services.MODERATOR_ROLES
+STAFF = lookup.MODERATOR_ROLES
 
 
 def _staff_meeting(meeting: Meeting) -> Meeting:
@@ -82,7 +96,7 @@ def _resident_id() -> int:
 @blp.response(201, MeetingSchema)
 def create_meeting(body: dict[str, Any]) -> Meeting:
     """Create a draft consultation meeting at a site."""
-    return _staff_meeting(services.create_meeting(require_staff(*STAFF), body))
+    return _staff_meeting(lifecycle.create_meeting(require_staff(*STAFF), body))
 
 
 @blp.route("/meetings")
@@ -90,7 +104,7 @@ def create_meeting(body: dict[str, Any]) -> Meeting:
 @blp.response(200, MeetingListItemSchema(many=True))
 def list_meetings(args: dict[str, Any]) -> list[Meeting]:
     """List meetings at sites in the caller's scope (by site, status, start date)."""
-    meetings = services.search_meetings(require_staff(*STAFF), **args)
+    meetings = listing.search_meetings(require_staff(*STAFF), **args)
     return [_staff_meeting(m) for m in meetings]
 
 
@@ -98,7 +112,7 @@ def list_meetings(args: dict[str, Any]) -> list[Meeting]:
 @blp.response(200, MeetingSchema)
 def get_meeting(meeting_id: int) -> Meeting:
     """Return a meeting for its moderator."""
-    return _staff_meeting(services.moderated_meeting(require_staff(*STAFF), meeting_id))
+    return _staff_meeting(lookup.moderated_meeting(require_staff(*STAFF), meeting_id))
 
 
 @blp.route("/meetings/<int:meeting_id>", methods=["PATCH"])
@@ -106,7 +120,7 @@ def get_meeting(meeting_id: int) -> Meeting:
 @blp.response(200, MeetingSchema)
 def update_meeting(body: dict[str, Any], meeting_id: int) -> Meeting:
     """Edit a meeting: details, participants, agenda, minutes."""
-    return _staff_meeting(services.update_meeting(require_staff(*STAFF), meeting_id, body))
+    return _staff_meeting(lifecycle.update_meeting(require_staff(*STAFF), meeting_id, body))
 
 
 @blp.route("/meetings/<int:meeting_id>/status", methods=["POST"])
@@ -114,7 +128,7 @@ def update_meeting(body: dict[str, Any], meeting_id: int) -> Meeting:
 @blp.response(200, MeetingSchema)
 def set_status(body: dict[str, Any], meeting_id: int) -> Meeting:
     """Publish, start or close a meeting."""
-    meeting = services.set_meeting_status(require_staff(*STAFF), meeting_id, body["status"])
+    meeting = lifecycle.set_meeting_status(require_staff(*STAFF), meeting_id, body["status"])
     return _staff_meeting(meeting)
 
 
@@ -122,15 +136,15 @@ def set_status(body: dict[str, Any], meeting_id: int) -> Meeting:
 @blp.response(200, SnapshotSchema)
 def staff_snapshot(meeting_id: int) -> dict[str, Any]:
     """Return the live state for the moderator (hidden counts included)."""
-    meeting = services.moderated_meeting(require_staff(*STAFF), meeting_id)
-    return services.snapshot(meeting, staff=True)
+    meeting = lookup.moderated_meeting(require_staff(*STAFF), meeting_id)
+    return views.snapshot(meeting, staff=True)
 
 
 @blp.route("/meetings/<int:meeting_id>/join-code")
 @blp.response(200, JoinCodeSchema)
 def join_code(meeting_id: int) -> dict[str, Any]:
     """Return the big screen's join QR, which changes every 30 seconds."""
-    return services.join_code(require_staff(*STAFF), meeting_id)
+    return presence.join_code(require_staff(*STAFF), meeting_id)
 
 
 @blp.route("/meetings/<int:meeting_id>/outcomes", methods=["POST"])
@@ -138,7 +152,7 @@ def join_code(meeting_id: int) -> dict[str, Any]:
 @blp.response(201, OutcomeSchema)
 def add_outcome(body: dict[str, Any], meeting_id: int) -> Any:
     """Record an outcome (协商成果) of the meeting."""
-    return services.add_outcome(require_staff(*STAFF), meeting_id, body["text"],
+    return lifecycle.add_outcome(require_staff(*STAFF), meeting_id, body["text"],
                                 body["feedback"])
 
 
@@ -147,7 +161,7 @@ def add_outcome(body: dict[str, Any], meeting_id: int) -> Any:
 @blp.response(200, OutcomeSchema)
 def outcome_feedback(body: dict[str, Any], outcome_id: int) -> Any:
     """Record the feedback given on an outcome (建议都反馈)."""
-    return services.give_feedback(require_staff(*STAFF), outcome_id, body["feedback"])
+    return lifecycle.give_feedback(require_staff(*STAFF), outcome_id, body["feedback"])
 
 
 @blp.route("/meetings/<int:meeting_id>/topics", methods=["POST"])
@@ -155,7 +169,7 @@ def outcome_feedback(body: dict[str, Any], outcome_id: int) -> Any:
 @blp.response(200, MeetingSchema)
 def pick_topic(body: dict[str, Any], meeting_id: int) -> Meeting:
     """Put a collected topic on the meeting's agenda."""
-    return _staff_meeting(services.pick_topic(require_staff(*STAFF), meeting_id,
+    return _staff_meeting(topics.pick_topic(require_staff(*STAFF), meeting_id,
                                               body["topic_id"]))
 
 
@@ -164,7 +178,7 @@ def pick_topic(body: dict[str, Any], meeting_id: int) -> Meeting:
 @blp.response(201, TopicSchema)
 def topic_from_opinion(body: dict[str, Any]) -> Any:
     """Promote a resident's report to a topic of its site."""
-    return services.topic_from_opinion(require_staff(*STAFF), body["opinion_id"])
+    return topics.topic_from_opinion(require_staff(*STAFF), body["opinion_id"])
 
 
 # ---- staff: polls and proposals --------------------------------------------------------
@@ -175,22 +189,22 @@ def topic_from_opinion(body: dict[str, Any]) -> Any:
 @blp.response(201, PollSchema)
 def create_poll(body: dict[str, Any], meeting_id: int) -> dict[str, Any]:
     """Add a poll to a meeting."""
-    poll = services.create_poll(require_staff(*STAFF), meeting_id, body)
-    return services.poll_public(poll, staff=True)
+    poll = polls.create_poll(require_staff(*STAFF), meeting_id, body)
+    return tally.poll_public(poll, staff=True)
 
 
 @blp.route("/polls/<int:poll_id>/open", methods=["POST"])
 @blp.response(200, PollSchema)
 def open_poll(poll_id: int) -> dict[str, Any]:
     """Open a poll for voting."""
-    return services.poll_public(services.open_poll(require_staff(*STAFF), poll_id), staff=True)
+    return tally.poll_public(polls.open_poll(require_staff(*STAFF), poll_id), staff=True)
 
 
 @blp.route("/polls/<int:poll_id>/close", methods=["POST"])
 @blp.response(200, PollSchema)
 def close_poll(poll_id: int) -> dict[str, Any]:
     """Close a poll: drain, freeze the result and check it against the stored ballots."""
-    return services.poll_public(services.close_poll(require_staff(*STAFF), poll_id), staff=True)
+    return tally.poll_public(polls.close_poll(require_staff(*STAFF), poll_id), staff=True)
 
 
 @blp.route("/polls/<int:poll_id>/paper", methods=["POST"])
@@ -198,23 +212,23 @@ def close_poll(poll_id: int) -> dict[str, Any]:
 @blp.response(200, PollSchema)
 def paper_counts(body: dict[str, Any], poll_id: int) -> dict[str, Any]:
     """Enter paper or show-of-hands counts (channel "paper", audited)."""
-    poll = services.enter_paper_counts(require_staff(*STAFF), poll_id, body["counts"],
+    poll = polls.enter_paper_counts(require_staff(*STAFF), poll_id, body["counts"],
                                        body["note"])
-    return services.poll_public(poll, staff=True)
+    return tally.poll_public(poll, staff=True)
 
 
 @blp.route("/polls/<int:poll_id>/named-votes")
 @blp.response(200, NamedVoteSchema(many=True))
 def named_votes(poll_id: int) -> list[dict[str, Any]]:
     """List who voted what on a named poll."""
-    return services.named_votes(require_staff(*STAFF), poll_id)
+    return polls.named_votes(require_staff(*STAFF), poll_id)
 
 
 @blp.route("/meetings/<int:meeting_id>/proposals")
 @blp.response(200, ProposalSchema(many=True))
 def list_proposals(meeting_id: int) -> Any:
     """List proposals from the floor for moderation."""
-    return services.list_proposals(require_staff(*STAFF), meeting_id)
+    return proposals.list_proposals(require_staff(*STAFF), meeting_id)
 
 
 @blp.route("/meeting-proposals/<int:proposal_id>/decision", methods=["POST"])
@@ -222,7 +236,7 @@ def list_proposals(meeting_id: int) -> Any:
 @blp.response(200, ProposalSchema)
 def decide_proposal(body: dict[str, Any], proposal_id: int) -> Any:
     """Approve a proposal onto the agenda or a ballot, or decline it."""
-    return services.decide_proposal(require_staff(*STAFF), proposal_id, body["decision"],
+    return proposals.decide_proposal(require_staff(*STAFF), proposal_id, body["decision"],
                                     body["target"], body["note"])
 
 
@@ -235,7 +249,7 @@ def resident_view(code: str) -> dict[str, Any]:
     """Return a meeting as the phone page shows it, with the caller's check-in and votes."""
     identity = current_identity()
     resident_id = identity.resident.id if identity.resident is not None else None
-    return services.resident_view(code, resident_id)
+    return views.resident_view(code, resident_id)
 
 
 @blp.route("/m/<string:code>/checkin", methods=["POST"])
@@ -243,7 +257,7 @@ def resident_view(code: str) -> dict[str, Any]:
 @blp.response(200, CheckInAnswerSchema)
 def check_in(body: dict[str, Any], code: str) -> dict[str, Any]:
     """Check in to a meeting (on-site meetings need the big screen's current code)."""
-    attendance = services.check_in(code, _resident_id(), body.get("presence"))
+    attendance = presence.check_in(code, _resident_id(), body.get("presence"))
     return {"meeting_id": attendance.meeting_id,
             "checked_in_at": attendance.checked_in_at.isoformat(),
             "channel": attendance.channel, "message": "签到成功"}
@@ -305,7 +319,7 @@ def vote(poll_id: int) -> Response:
     audit = None if key_in_body is None else ballot_audit(
         body["choices"], key_in_body, request.headers.get("User-Agent", ""), client_ip(),
         request.environ.get("sl.request_id"))
-    answer = services.cast_vote(poll_id, services.resident_id_from_token(), body["choices"],
+    answer = voting.cast_vote(poll_id, views.resident_id_from_token(), body["choices"],
                                 key, audit=audit)
     if answer.via == "redis":
         ensure_background_drain()
@@ -324,7 +338,7 @@ def vote(poll_id: int) -> Response:
 @blp.response(201, ProposalSchema)
 def submit_proposal(body: dict[str, Any], code: str) -> Any:
     """Submit a proposal from the floor (shown after the moderator approves it)."""
-    return services.submit_proposal(code, _resident_id(), body["text"])
+    return proposals.submit_proposal(code, _resident_id(), body["text"])
 
 
 @blp.route("/m/<string:code>/events")
@@ -332,11 +346,11 @@ def submit_proposal(body: dict[str, Any], code: str) -> Any:
                                           "attendance, meeting, resync"}})
 def events(code: str) -> Response:
     """Stream the meeting's live events (Server-Sent Events)."""
-    meeting = services.meeting_by_code(code)
+    meeting = lookup.meeting_by_code(code)
     hub = sse.get_hub(current_app._get_current_object())  # type: ignore[attr-defined]
     listener = hub.subscribe(meeting.id)
     # The snapshot is taken after subscribing, so nothing published in between is missed.
-    first = json.dumps(services.snapshot(meeting), ensure_ascii=False, default=str)
+    first = json.dumps(views.snapshot(meeting), ensure_ascii=False, default=str)
     from server.extensions import db
 
     db.session.remove()
@@ -351,28 +365,28 @@ def events(code: str) -> Response:
 @blp.response(201, TopicSchema)
 def propose_topic(body: dict[str, Any], code: str) -> Any:
     """Propose a topic for a site's next consultations (议题征集)."""
-    return services.propose_topic(code, _resident_id(), body["title"], body["detail"])
+    return topics.propose_topic(code, _resident_id(), body["title"], body["detail"])
 
 
 @blp.route("/public/sites/<string:code>/topics")
 @blp.response(200, TopicSchema(many=True))
 def list_topics(code: str) -> Any:
     """List a site's collected topics, most supported first."""
-    return services.list_topics(code)
+    return topics.list_topics(code)
 
 
 @blp.route("/meeting-topics/<int:topic_id>/support", methods=["POST"])
 @blp.response(200, TopicSchema)
 def support_topic(topic_id: int) -> Any:
     """Support a topic (once per resident)."""
-    return services.support_topic(topic_id, _resident_id())
+    return topics.support_topic(topic_id, _resident_id())
 
 
 @blp.route("/public/sites/<string:code>/meetings")
 @blp.response(200, PublicMeetingSchema(many=True))
 def site_meetings(code: str) -> list[dict[str, Any]]:
     """Return a site's recent meetings with frozen results, outcomes and feedback."""
-    return services.site_meetings_public(code)
+    return views.site_meetings_public(code)
 
 
 # ---- follow-ups: site follows, outcome → case ------------------------------------------
@@ -382,21 +396,21 @@ def site_meetings(code: str) -> list[dict[str, Any]]:
 @blp.response(200, FollowSchema)
 def follow_state(code: str) -> dict[str, Any]:
     """Return whether the calling resident follows the site (关注点位)."""
-    return services.follow_state(code, _resident_id())
+    return follows.follow_state(code, _resident_id())
 
 
 @blp.route("/sites/<string:code>/follow", methods=["PUT"])
 @blp.response(200, FollowSchema)
 def follow_site(code: str) -> dict[str, Any]:
     """Follow a site: hear about the meetings it publishes (inbox and WeChat)."""
-    return services.set_follow(code, _resident_id(), True)
+    return follows.set_follow(code, _resident_id(), True)
 
 
 @blp.route("/sites/<string:code>/follow", methods=["DELETE"])
 @blp.response(200, FollowSchema)
 def unfollow_site(code: str) -> dict[str, Any]:
     """Stop following a site."""
-    return services.set_follow(code, _resident_id(), False)
+    return follows.set_follow(code, _resident_id(), False)
 
 
 @blp.route("/meeting-outcomes/<int:outcome_id>/case", methods=["POST"])
@@ -405,7 +419,7 @@ def unfollow_site(code: str) -> dict[str, Any]:
 @blp.alt_response(200, schema=OutcomeSchema, description="已转办过：返回原来的案件")
 def outcome_to_case(body: dict[str, Any], outcome_id: int) -> Any:
     """Turn an outcome into a dispatch case (成果转办); doing it again returns the same case."""
-    outcome, created = services.outcome_to_case(require_staff(*STAFF), outcome_id,
+    outcome, created = followup.outcome_to_case(require_staff(*STAFF), outcome_id,
                                                 body.get("category_id"))
     return outcome, 201 if created else 200
 
@@ -417,4 +431,4 @@ def outcome_to_case(body: dict[str, Any], outcome_id: int) -> Any:
 @blp.response(200, MeetingOptionsSchema)
 def meeting_options() -> dict[str, Any]:
     """Return the sites the caller may organise meetings at, statuses and participant kinds."""
-    return services.meeting_options(require_staff(*STAFF))
+    return listing.meeting_options(require_staff(*STAFF))

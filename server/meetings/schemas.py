@@ -185,7 +185,7 @@ class OutcomeSchema(Schema):
                        "state_name；未转办为 null"})
 
     def _case(self, outcome: Any) -> dict[str, Any] | None:
-        from server.meetings.services import case_public
+        from server.meetings.followup import case_public
 
         return case_public(getattr(outcome, "case_opinion", None), staff=True)
 

@@ -13,10 +13,10 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from server.common import signals
 from server.common.models import utcnow
 from server.common.text import local_time
 from server.dispatch import workflow
-from server.duty import hooks as duty
 from server.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from server.extensions import db
 from server.intake.models import Category, Opinion
@@ -170,7 +170,8 @@ def submit(user: User, proposal_id: int) -> Proposal:
     proposal.submitted_at = utcnow()
     _event(proposal, "submit", user)
     db.session.commit()
-    duty.proposal_raised(proposal.lead_member, proposal.id, proposal.title)
+    signals.proposal_raised.send(proposal.lead_member, proposal_id=proposal.id,
+                                 title=proposal.title)
     return proposal
 
 
@@ -189,7 +190,7 @@ def _require_staff(user: User) -> None:
 def file(user: User, proposal_id: int, department_id: int,
          assisting_department_ids: list[int], category_id: int | None = None) -> Proposal:
     """File (立案) a submitted proposal and assign it to its lead and co-handling departments."""
-    from server.intake.tracking import allocate_tracking_no
+    from server.intake.filing import create_case
 
     _require_staff(user)
     proposal = get(proposal_id)
@@ -202,13 +203,8 @@ def file(user: User, proposal_id: int, department_id: int,
     proposal.number = _number(now)
     text = (f"【政协提案 {proposal.number}】案由：{proposal.title}\n理由：{proposal.reason}\n"
             f"办法：{proposal.measures}")
-    opinion = Opinion(tracking_no=allocate_tracking_no(), site_id=site.id, unit_id=site.unit_id,
-                      category_id=category.id if category else None, kind="suggestion",
-                      text=text, contact_name="政协提案", anonymous=False, resident_id=None,
-                      entered_by_id=user.id, state="received", moderation="ok",
-                      support_count=0, created_at=now)
-    db.session.add(opinion)
-    db.session.flush()
+    opinion = create_case(site, category, text, contact_name="政协提案", entered_by_id=user.id,
+                          at=now)
     proposal.opinion_id = opinion.id
     proposal.status = "filed"
     proposal.filed_at = now

@@ -1,7 +1,7 @@
 """The public outcomes page: outcomes with where they went, and the year's figures.
 
 The year's figures (开展活动 / 收集社情民意 / 助推解决问题) are the evaluation dashboard's
-own figures for the unit and period (`evaluation.services.dashboard`), never recounted here.
+own figures for the unit and period (`evaluation.dashboard.dashboard`), never recounted here.
 A site's page shows the figures of the site's unit (the dashboard's smallest unit).
 """
 
@@ -14,7 +14,8 @@ from sqlalchemy import select
 
 from server.common.text import SHANGHAI, local_time
 from server.errors import NotFound, ValidationFailed
-from server.evaluation.services import Period, dashboard
+from server.evaluation.dashboard import dashboard
+from server.evaluation.periods import Period
 from server.extensions import db
 from server.intake.media import photo_urls
 from server.intake.models import Opinion, OpinionPhoto

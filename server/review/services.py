@@ -4,7 +4,7 @@ A closed meeting's outcomes wait in the review queue. A review session (date, at
 decides each outcome one of four ways:
 
 - 采纳转办 (adopt): the outcome becomes a dispatch case, exactly as 成果转办 does today
-  (`meetings.services.outcome_to_case`; an outcome already followed by a case keeps it);
+  (`meetings.followup.outcome_to_case`; an outcome already followed by a case keeps it);
 - 转提案 (proposal): a proposal draft led by the site's attached member (`proposals`);
 - 报送社情民意信息 (briefing): a briefing item to the party committee and government;
 - 退回补充 (return): back to the site with a note; the site resubmits it to the queue.
@@ -135,7 +135,7 @@ def record_session(user: User, data: dict[str, Any]) -> ReviewSession:
 
 
 def _adopt(user: User, event: ReviewEvent, row: ReviewItem, category_id: int | None) -> None:
-    from server.meetings.services import outcome_to_case
+    from server.meetings.followup import outcome_to_case
 
     outcome, created = outcome_to_case(user, row.outcome_id, category_id)
     opinion = outcome.case_opinion

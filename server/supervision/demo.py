@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from server.common.demo import DemoAccount
 from server.common.models import utcnow
 from server.dispatch import workflow
 from server.dispatch.models import Case
@@ -60,7 +61,7 @@ def _moment_for(colour: str, step: str, days: int, now: datetime, cal: Any) -> d
 def _late_case(index: int, site: Site, category: Category | None, text: str, step: str,
                colour: str, target: str, admin: User, now: datetime, cal: Any) -> Opinion | None:
     """File a case through the workflow at a past moment the real rules make `colour` now."""
-    from server.dispatch.services import DEFAULT_ANSWER_DAYS, DEFAULT_SIGN_DAYS
+    from server.dispatch.deadlines import DEFAULT_ANSWER_DAYS, DEFAULT_SIGN_DAYS
     from server.intake.tracking import allocate_tracking_no
 
     kind = category.default_kind if category else "suggestion"
@@ -123,7 +124,6 @@ def _order(kind: str, issuer: User, demand: str, due: datetime, issued: datetime
 
 def seed_supervision_demo(now: datetime | None = None) -> list[Any]:
     """Add a department head, late cases giving warnings of all colours, orders; sweep."""
-    from server.demo import DemoAccount
     from server.supervision.sweep import sweep
 
     now = now or utcnow()

@@ -561,7 +561,7 @@ def _live_condition() -> Any:
 
 
 def _warning_query(user: User, filters: dict[str, Any]) -> Any:
-    from server.dispatch.services import scope_condition
+    from server.dispatch.cases import scope_condition
 
     query = (select(OverdueWarning, Opinion, Case, SupervisionOrder)
              .outerjoin(Opinion, Opinion.id == OverdueWarning.opinion_id)

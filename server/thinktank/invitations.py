@@ -9,9 +9,9 @@ from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, or_, select
 
+from server.common import signals
 from server.common.models import utcnow
 from server.common.text import local_time
-from server.duty import hooks as duty
 from server.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from server.extensions import db
 from server.people.access import ensure_site_access
@@ -185,22 +185,18 @@ def _answer(invitation: Invitation, response: str, note: str | None, via: str) -
             body=note or "", payload={"invitation_id": invitation.id},
             status="sent", sent_at=utcnow(), attempts=0))
     db.session.commit()
-    duty.invitation_answered(invitation)
+    signals.invitation_answered.send(invitation)
 
 
 def _add_participant(invitation: Invitation, invitee: Expert | Member) -> None:
     # An accepted meeting invitation puts the person on the meeting's participant list.
-    from server.meetings.models import MeetingParticipant
+    from server.meetings.lifecycle import add_participant
 
-    kind = "expert" if invitation.expert_id else "member"
-    listed = db.session.scalar(select(MeetingParticipant.id).where(
-        MeetingParticipant.meeting_id == invitation.meeting_id,
-        MeetingParticipant.kind == kind, MeetingParticipant.name == invitee.name))
-    if listed is None:
-        organisation = invitee.organisation if isinstance(invitee, Expert) else (
-            invitee.circle.name if invitee.circle else invitee.organisation)
-        db.session.add(MeetingParticipant(meeting_id=invitation.meeting_id, kind=kind,
-                                          name=invitee.name, organisation=organisation[:100]))
+    assert invitation.meeting_id is not None  # the caller checked
+    organisation = invitee.organisation if isinstance(invitee, Expert) else (
+        invitee.circle.name if invitee.circle else invitee.organisation)
+    add_participant(invitation.meeting_id, "expert" if invitation.expert_id else "member",
+                    invitee.name, organisation)
 
 
 def respond(user: User, invitation_id: int, response: str, note: str | None

@@ -15,7 +15,7 @@ import pytest
 
 from server.assessment import services
 from server.errors import ValidationFailed
-from server.evaluation.services import Period
+from server.evaluation.periods import Period
 from tests.factories import make_user
 
 YEAR_2025 = Period(date(2025, 1, 1), date(2026, 1, 1))

@@ -10,7 +10,7 @@ from server.common.models import utcnow
 from server.common.text import SHANGHAI
 from server.dispatch import workflow
 from server.dispatch.models import Case
-from server.evaluation.services import Period
+from server.evaluation.periods import Period
 from server.extensions import db
 from tests.dispatch.factories import make_category, make_opinion
 from tests.factories import make_department, make_district, make_resident, make_user

@@ -14,7 +14,7 @@ from server.extensions import db
 from server.meetings import keys as meeting_keys
 from server.meetings import persister
 from server.people.services import issue_api_token
-from tests.conftest import free_port
+from tests.conftest import QUIET_WORKERS, free_port
 from tests.dispatch.factories import make_opinion
 from tests.factories import PASSWORD, bearer, make_district, make_resident, make_user
 from tests.meetings.factories import make_meeting, make_moderator, make_poll, presence
@@ -300,7 +300,7 @@ def test_forwarded_for_is_believed_only_behind_a_trusted_proxy(client, config_ov
 def test_records_go_straight_to_the_database_when_redis_is_down(tmp_path, database_url):
     from tests.meetings.factories import second_app
 
-    config = {"TESTING": True, "INSTANCE_PATH": str(tmp_path / "instance"),
+    config = {"TESTING": True, **QUIET_WORKERS, "INSTANCE_PATH": str(tmp_path / "instance"),
               "DATABASE_URL": database_url, "SECRET_KEY": "test-secret-key",
               "REDIS_URL": f"redis://127.0.0.1:{free_port()}/0",
               "RATELIMIT_ENABLED": False}
@@ -332,7 +332,7 @@ def test_the_row_survives_the_request_rolling_back(tmp_path, database_url, redis
     from server.people.models import Resident
     from tests.meetings.factories import second_app
 
-    config = {"TESTING": True, "INSTANCE_PATH": str(tmp_path / "instance"),
+    config = {"TESTING": True, **QUIET_WORKERS, "INSTANCE_PATH": str(tmp_path / "instance"),
               "DATABASE_URL": database_url, "SECRET_KEY": "test-secret-key",
               "REDIS_URL": redis_url, "RATELIMIT_ENABLED": False}
     with second_app(config) as other:

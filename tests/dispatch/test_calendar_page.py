@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from server.dispatch import services
+from server.dispatch.calendar_days import calendar_year
+from server.dispatch.cases import timeline
 from server.dispatch.models import Case
 from server.extensions import db
 from tests.dispatch.factories import make_opinion
@@ -46,14 +47,14 @@ def test_calendar_page_enters_days_and_marks_the_year(world: Any, live_server: A
         db.session.expire_all()
         due = db.session.get(Case, o.id).answer_due_at.astimezone(SH).date()
         assert due == date(2028, 1, 10)        # recounted: 04, 05, 06, 07, 10
-        notes = [e["note"] for e in services.timeline(o.id)
+        notes = [e["note"] for e in timeline(o.id)
                  if e["action"] == "deadline_recomputed"]
         assert len(notes) == 1 and "2028-01-07" in notes[0] and "2028-01-10" in notes[0]
         page.screenshot(path=str(artifacts / "calendar-entered.png"), full_page=True)
         page.click("#complete")
         page.wait_for_selector("#year-warning", state="hidden")
         assert "已标记录入完整" in page.inner_text("#status")
-        assert services.calendar_year(2028)["complete"] is True
+        assert calendar_year(2028)["complete"] is True
         db.session.expire_all()
         assert db.session.get(Case, o.id).calendar_warning is None
         page.screenshot(path=str(artifacts / "calendar-complete.png"), full_page=True)

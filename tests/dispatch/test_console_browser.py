@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from server.dispatch.services import set_route
+from server.dispatch.assignment import set_route
 from tests.dispatch.factories import make_category, make_opinion
 from tests.factories import PASSWORD
 

@@ -57,7 +57,7 @@ def test_friday_before_a_make_up_saturday(world: Any) -> None:
     assert due_day(o.id) == date(2026, 5, 12)
     # Signing within 1 working day after assignment on that Friday is due on the Saturday.
     case = db.session.get(Case, o.id)
-    from server.dispatch.services import set_sign_deadline
+    from server.dispatch.deadlines import set_sign_deadline
 
     set_sign_deadline(case, received)
     db.session.commit()
@@ -70,11 +70,11 @@ def test_default_limits_per_kind_and_category_override(world: Any, client: Any) 
                 "complaint": date(2026, 3, 23), "suggestion": date(2026, 3, 23)}
     for kind, day in expected.items():
         assert due_day(make_opinion(world.d.site_a, kind=kind, created_at=monday).id) == day
-    from server.dispatch import services
+    from server.dispatch.deadlines import set_rule
     from tests.dispatch.factories import make_category
 
     roads = make_category("道路交通")
-    services.set_rule(world.admin, kind=None, category_id=roads.id, sign_days=1, answer_days=2)
+    set_rule(world.admin, kind=None, category_id=roads.id, sign_days=1, answer_days=2)
     o = make_opinion(world.d.site_a, kind="complaint", category=roads, created_at=monday)
     assert due_day(o.id) == date(2026, 3, 4)
 
@@ -89,9 +89,13 @@ def test_year_the_package_does_not_cover_falls_back_with_a_warning(world: Any) -
 
 
 def test_staff_entered_days_override_and_marking_the_year_ends_the_warning(world: Any) -> None:
-    from server.dispatch import services
+    from server.dispatch.calendar_days import (
+        calendar_year,
+        mark_calendar_year,
+        set_calendar_days,
+    )
 
-    services.set_calendar_days(world.admin, [
+    set_calendar_days(world.admin, [
         {"day": date(2027, 10, d), "is_workday": False, "name": "国庆节"} for d in range(1, 8)
     ] + [{"day": date(2027, 10, 9), "is_workday": True, "name": "国庆调休"}])
     assert db.session.query(CalendarDay).count() == 8
@@ -102,46 +106,53 @@ def test_staff_entered_days_override_and_marking_the_year_ends_the_warning(world
     # Entered days are used, but the year is not known to be complete: the warning stays.
     case = db.session.get(Case, o.id)
     assert case is not None and "2027" in (case.calendar_warning or "")
-    assert services.calendar_year(2027)["warning"] is not None
-    services.mark_calendar_year(world.admin, 2027, True)
-    assert services.calendar_year(2027)["warning"] is None
-    assert services.calendar_year(2027)["complete"] is True
-    assert services.calendar_year(2028)["warning"] is not None
+    assert calendar_year(2027)["warning"] is not None
+    mark_calendar_year(world.admin, 2027, True)
+    assert calendar_year(2027)["warning"] is None
+    assert calendar_year(2027)["complete"] is True
+    assert calendar_year(2028)["warning"] is not None
     db.session.expire_all()
     assert db.session.get(Case, o.id).calendar_warning is None
 
 
 def test_one_entered_holiday_does_not_silence_the_year_and_deadlines_move(world: Any) -> None:
-    from server.dispatch import services
+    from server.dispatch.calendar_days import (
+        calendar_year,
+        delete_calendar_day,
+        set_calendar_days,
+    )
+    from server.dispatch.cases import timeline
 
     # Received on Thursday 2026-12-31 with 5 working days; 2027 is not in the package, so
     # on plain weekends 2027-01-01 (a Friday) counts: 01-01, 04, 05, 06, 07.
     o = make_opinion(world.d.site_a, kind="help", created_at=datetime(2026, 12, 31, 10, 0,
                                                                       tzinfo=SH))
     assert due_day(o.id) == date(2027, 1, 7)
-    services.set_calendar_days(world.admin, [{"day": date(2027, 1, 1), "is_workday": False,
+    set_calendar_days(world.admin, [{"day": date(2027, 1, 1), "is_workday": False,
                                               "name": "元旦"}])
     # One holiday is not the year's schedule: "2027 not entered" stays in the console.
-    year = services.calendar_year(2027)
+    year = calendar_year(2027)
     assert year["warning"] is not None and year["complete"] is False
     # The open case was recomputed on the new calendar, with a timeline entry.
     assert due_day(o.id) == date(2027, 1, 8)
-    entries = [e for e in services.timeline(o.id) if e["action"] == "deadline_recomputed"]
+    entries = [e for e in timeline(o.id) if e["action"] == "deadline_recomputed"]
     assert len(entries) == 1 and "2027-01-07" in entries[0]["note"] \
         and "2027-01-08" in entries[0]["note"]
     assert entries[0]["action_name"] == "期限重算"
     # Removing the day moves it back (a second entry); a change that moves nothing adds none.
-    services.delete_calendar_day(world.admin, date(2027, 1, 1))
+    delete_calendar_day(world.admin, date(2027, 1, 1))
     assert due_day(o.id) == date(2027, 1, 7)
-    services.set_calendar_days(world.admin, [{"day": date(2027, 3, 1), "is_workday": True}])
-    assert len([e for e in services.timeline(o.id) if e["action"] == "deadline_recomputed"]) == 2
+    set_calendar_days(world.admin, [{"day": date(2027, 3, 1), "is_workday": True}])
+    assert len([e for e in timeline(o.id) if e["action"] == "deadline_recomputed"]) == 2
 
 
 def test_override_wins_over_the_package(world: Any) -> None:
-    from server.dispatch import services
+    from server.dispatch.calendar_days import (
+        set_calendar_days,
+    )
 
     # Suppose the State Council adds 2026-10-08 as an extra holiday.
-    services.set_calendar_days(world.admin, [{"day": date(2026, 10, 8), "is_workday": False}])
+    set_calendar_days(world.admin, [{"day": date(2026, 10, 8), "is_workday": False}])
     cal = load_calendar()
     assert not cal.is_workday(date(2026, 10, 8))
     assert cal.is_workday(date(2026, 10, 9))

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from server.evaluation import services
+from server.evaluation.periods import Period
 from server.extensions import db
 from server.meetings.models import Attendance, Meeting
 from server.sites.scans import Device, count_scan
@@ -15,7 +15,7 @@ from tests.evaluation.factories import local, make_opinion, rate_event
 from tests.factories import make_district, make_resident
 
 NOW = datetime(2025, 4, 10, 2, 0, tzinfo=UTC)
-MARCH = services.Period(date(2025, 3, 1), date(2025, 4, 1))
+MARCH = Period(date(2025, 3, 1), date(2025, 4, 1))
 
 
 def _meeting(site: Any, starts: datetime, status: str, code: str) -> Meeting:

@@ -6,7 +6,8 @@ from datetime import timedelta
 from typing import Any
 
 from server.common.models import utcnow
-from server.evaluation import services
+from server.evaluation.dashboard import dashboard
+from server.evaluation.periods import make_period
 from server.extensions import db
 from tests.evaluation.factories import make_opinion
 from tests.factories import make_district, make_resident
@@ -18,14 +19,14 @@ def test_cached_dashboard_equals_computed_and_follows_changes(app: Any, redis: A
     make_opinion(d.site_a, "closed", utcnow() - timedelta(hours=3), rating="satisfied",
                  answered=utcnow() - timedelta(hours=2), resident=resident)
     db.session.commit()
-    period = services.make_period(None, None)
-    first = services.dashboard(d.district.id, period)
-    assert first == services.dashboard(d.district.id, period, cache=False)
+    period = make_period(None, None)
+    first = dashboard(d.district.id, period)
+    assert first == dashboard(d.district.id, period, cache=False)
     cached = [k for k in redis.scan_iter("sl:evaluation:dashboard:*")]
     assert len(cached) == 1 and 0 < redis.ttl(cached[0]) <= 60
-    assert services.dashboard(d.district.id, period) == first
+    assert dashboard(d.district.id, period) == first
 
     make_opinion(d.site_b, "received", utcnow() - timedelta(minutes=5))
     db.session.commit()
-    again = services.dashboard(d.district.id, period)
+    again = dashboard(d.district.id, period)
     assert again["figures"]["collected"] == first["figures"]["collected"] + 1

@@ -8,7 +8,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from server.evaluation import services, wall
+from server.evaluation import wall
+from server.evaluation.dashboard import dashboard
+from server.evaluation.periods import make_period
 from server.extensions import db
 from server.sites.models import Unit
 
@@ -23,7 +25,7 @@ def test_demo_seeding_fills_the_four_highs(app: Any) -> None:
     from server.demo import seed_demo
 
     seed_demo()
-    figures = services.dashboard(_district().id, services.make_period(None, None))["figures"]
+    figures = dashboard(_district().id, make_period(None, None))["figures"]
     for key in ("awareness", "participation", "success", "satisfaction"):
         assert figures[key] is not None and figures[key] > 0, key
     assert figures["collected"] > 100 and figures["rated"] > 0

@@ -10,12 +10,15 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from server.evaluation import services
+from bench.naive_figures import naive_figures
+from server.evaluation.dashboard import _beside, dashboard, unit_figures
+from server.evaluation.definitions import RATE_KEYS
+from server.evaluation.periods import Period
 from tests.evaluation.conftest import MARCH, NOW
 
 
 def test_village_figures_by_hand(world: Any) -> None:
-    f = services.unit_figures(world.village_a.id, MARCH, now=NOW)
+    f = unit_figures(world.village_a.id, MARCH, now=NOW)
     assert f["collected"] == 6          # 1-6; voided and out-of-period ones excluded
     assert f["accepted"] == 4           # 1-4
     assert f["solved"] == 2             # 1 and the redone 2, once
@@ -34,7 +37,7 @@ def test_village_figures_by_hand(world: Any) -> None:
 
 
 def test_village_without_ratings_has_no_satisfaction_rate(world: Any) -> None:
-    f = services.unit_figures(world.village_b.id, MARCH, now=NOW)
+    f = unit_figures(world.village_b.id, MARCH, now=NOW)
     assert f["collected"] == 2 and f["accepted"] == 1 and f["solved"] == 0
     assert f["success"] == 0.0          # one accepted, none resolved: a real 0%
     assert f["rated"] == 0
@@ -49,7 +52,7 @@ def test_village_without_ratings_has_no_satisfaction_rate(world: Any) -> None:
 
 
 def test_sector_without_population_shows_counts_not_rates(world: Any) -> None:
-    f = services.unit_figures(world.town.id, MARCH, now=NOW)
+    f = unit_figures(world.town.id, MARCH, now=NOW)
     assert f["unit"]["population"] is None
     assert f["participants"] == 4       # r1 (in both villages) once, r2, r3, r5
     assert f["participation"] is None
@@ -64,7 +67,7 @@ def test_sector_without_population_shows_counts_not_rates(world: Any) -> None:
 
 
 def test_district_figures_and_children(world: Any) -> None:
-    dash = services.dashboard(world.district.id, MARCH, now=NOW)
+    dash = dashboard(world.district.id, MARCH, now=NOW)
     f = dash["figures"]
     assert f["collected"] == 10 and f["accepted"] == 7 and f["solved"] == 3
     assert f["success"] == 0.4286       # 3 / 7
@@ -77,7 +80,7 @@ def test_district_figures_and_children(world: Any) -> None:
     assert f["participation"] == 0.0006
     assert f["awareness"] == 0.0004     # 4 / 10000
     assert f["activities"] == 2
-    assert set(dash["definitions"]) >= set(services.RATE_KEYS) | {"collected", "solved"}
+    assert set(dash["definitions"]) >= set(RATE_KEYS) | {"collected", "solved"}
 
     rows = {r["unit"]["name"]: r for r in dash["children"]}
     assert rows["龙冈镇"]["collected"] == 8 and rows["龙冈镇"]["participants"] == 4
@@ -92,8 +95,8 @@ def test_district_figures_and_children(world: Any) -> None:
 
 
 def test_no_cases_means_no_rates(world: Any) -> None:
-    empty = services.Period(date(2024, 1, 1), date(2024, 2, 1))
-    f = services.unit_figures(world.district.id, empty, now=NOW)
+    empty = Period(date(2024, 1, 1), date(2024, 2, 1))
+    f = unit_figures(world.district.id, empty, now=NOW)
     assert f["collected"] == 0
     assert f["success"] is None and f["satisfaction"] is None
     assert f["avg_answer_days"] is None and f["overdue_share"] is None
@@ -102,8 +105,8 @@ def test_no_cases_means_no_rates(world: Any) -> None:
 
 def test_queries_match_the_naive_python_computation(world: Any) -> None:
     for unit in (world.village_a, world.town, world.district):
-        f = services.unit_figures(unit.id, MARCH, now=NOW, visitors=0)
-        naive = services.naive_figures(unit.id, MARCH, now=NOW)
+        f = unit_figures(unit.id, MARCH, now=NOW, visitors=0)
+        naive = naive_figures(unit.id, MARCH, now=NOW)
         assert (f["collected"], f["accepted"], f["solved"], f["rated"], f["overdue"]) == (
             naive["collected"], naive["accepted"], naive["resolved"], naive["rated"],
             naive["overdue"])
@@ -128,15 +131,15 @@ def test_participants_are_counted_beside_only_when_this_session_wrote_nothing(
 
     postgres = db.engine.dialect.name == "postgresql"
     here = threading.current_thread().name
-    assert services._beside(probe)() == 1
+    assert _beside(probe)() == 1
     assert where == ["evaluation-beside" if postgres else here]
-    assert services.unit_figures(world.district.id, MARCH, now=NOW)["participants"] == 6
+    assert unit_figures(world.district.id, MARCH, now=NOW)["participants"] == 6
 
     newcomer, _ = make_resident()  # committed
     make_opinion(world.site_c, "received", local("2025-03-28"), resident=newcomer)  # not
-    assert services._beside(probe)() == 1
+    assert _beside(probe)() == 1
     assert where[-1] == here
-    figures = services.unit_figures(world.district.id, MARCH, now=NOW)
+    figures = unit_figures(world.district.id, MARCH, now=NOW)
     assert figures["participants"] == 7 and figures["collected"] == 11
     db.session.rollback()
-    assert services.unit_figures(world.district.id, MARCH, now=NOW)["participants"] == 6
+    assert unit_figures(world.district.id, MARCH, now=NOW)["participants"] == 6

@@ -12,8 +12,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from server.evaluation import services
+from server.evaluation.dashboard import dashboard, unit_figures
 from server.evaluation.models import OutcomeRating
+from server.evaluation.periods import Period
 from server.extensions import db
 from server.meetings.models import Meeting, Outcome
 from tests.evaluation.conftest import MARCH, NOW
@@ -53,7 +54,7 @@ def test_outcome_ratings_in_satisfaction_and_participation(app: Any) -> None:
                    [(r[5], "satisfied", local("2025-03-02"))])
     db.session.commit()
 
-    result = services.dashboard(d.district.id, MARCH, visitors=0, now=NOW)
+    result = dashboard(d.district.id, MARCH, visitors=0, now=NOW)
     f = result["figures"]
     assert (f["rated"], f["satisfied"]) == (2, 1)
     assert (f["outcome_rated"], f["outcome_satisfied"]) == (3, 2)
@@ -65,7 +66,7 @@ def test_outcome_ratings_in_satisfaction_and_participation(app: Any) -> None:
     assert towns["龙冈镇"]["participants"] == 2      # r1, r3
     assert towns["大冈镇"]["satisfaction"] == 0.0    # 0 / 1: r5's meeting was in February
     assert towns["大冈镇"]["participants"] == 2      # r2, r5
-    april = services.Period(date(2025, 4, 1), date(2025, 5, 1))
-    later = services.unit_figures(d.district.id, april, visitors=0, now=NOW)
+    april = Period(date(2025, 4, 1), date(2025, 5, 1))
+    later = unit_figures(d.district.id, april, visitors=0, now=NOW)
     assert later["outcome_rated"] == 0 and later["participants"] == 1  # r4
     assert "协商成果" in result["definitions"]["satisfaction"]["formula"]

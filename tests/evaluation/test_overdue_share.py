@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+from bench.naive_figures import naive_figures
 from server.common.text import SHANGHAI
 from server.dispatch import workflow
 from server.dispatch.models import Case
-from server.evaluation import services
+from server.evaluation.dashboard import unit_figures
+from server.evaluation.periods import Period
 from server.extensions import db
 from tests.dispatch.conftest import make_user
 from tests.dispatch.factories import make_opinion
 from tests.factories import make_district
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=SHANGHAI)  # a Monday
-MARCH = services.Period(date(2026, 3, 1), date(2026, 4, 1))
+MARCH = Period(date(2026, 3, 1), date(2026, 4, 1))
 NOW = datetime(2026, 3, 31, 12, 0, tzinfo=SHANGHAI)
 
 
@@ -33,9 +35,9 @@ def test_declined_and_merged_cases_leave_the_overdue_denominator() -> None:
     # Every report got an answer deadline at submission (5 working days: 9 March).
     assert all(db.session.get(Case, o.id).answer_due_at is not None
                for o in (on_time, late, declined, merged))
-    f = services.unit_figures(d.village_a.id, MARCH, now=NOW, visitors=0)
+    f = unit_figures(d.village_a.id, MARCH, now=NOW, visitors=0)
     assert f["collected"] == 4
     assert (f["with_deadline"], f["overdue"]) == (2, 1)   # the on-time one and the late one
     assert f["overdue_share"] == 0.5
-    naive = services.naive_figures(d.village_a.id, MARCH, now=NOW)
+    naive = naive_figures(d.village_a.id, MARCH, now=NOW)
     assert (naive["with_deadline"], naive["overdue"]) == (2, 1)

@@ -7,7 +7,8 @@ from datetime import date, datetime, timedelta
 from server.assessment.services import department_scores, site_scores
 from server.common.text import SHANGHAI
 from server.dispatch import workflow
-from server.evaluation import services
+from server.evaluation.dashboard import unit_figures
+from server.evaluation.periods import Period
 from server.extensions import db
 from server.intake.models import Opinion
 from server.intake.resident import rating_window
@@ -16,7 +17,7 @@ from tests.dispatch.factories import make_opinion
 from tests.factories import make_district, make_resident
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=SHANGHAI)  # a Monday
-MARCH = services.Period(date(2026, 3, 1), date(2026, 4, 1))
+MARCH = Period(date(2026, 3, 1), date(2026, 4, 1))
 NOW = datetime(2026, 3, 31, 12, 0, tzinfo=SHANGHAI)
 
 
@@ -35,7 +36,7 @@ def test_a_new_answer_does_not_erase_the_unsatisfied_rating() -> None:
     workflow.rate(bad.id, resident, "unsatisfied", None, now=T0 + timedelta(days=2))
 
     def figures() -> tuple[float | None, float | None, float | None, float | None]:
-        f = services.unit_figures(d.village_a.id, MARCH, now=NOW, visitors=0)
+        f = unit_figures(d.village_a.id, MARCH, now=NOW, visitors=0)
         dept = next(r for r in department_scores(MARCH, now=NOW) if r["id"] == d.department.id)
         site = next(r for r in site_scores(MARCH) if r["id"] == d.site_a.id)
         rate = {c["key"]: c["rate"] for c in dept["components"]}["satisfaction"]

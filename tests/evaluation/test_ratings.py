@@ -172,7 +172,8 @@ def test_rate_events_carry_the_unit_and_count_raters_by_it(app: Any) -> None:
     from datetime import date
 
     from server.common.text import SHANGHAI
-    from server.evaluation import services
+    from server.evaluation.dashboard import dashboard, unit_figures
+    from server.evaluation.periods import Period
 
     d = make_district()
     by_workflow, _ = make_resident()
@@ -197,12 +198,12 @@ def test_rate_events_carry_the_unit_and_count_raters_by_it(app: Any) -> None:
         == d.village_c.id
 
     day: date = later.astimezone(SHANGHAI).date()
-    period = services.Period(day, day + timedelta(days=1))
-    district = services.dashboard(d.district.id, period, visitors=0)
+    period = Period(day, day + timedelta(days=1))
+    district = dashboard(d.district.id, period, visitors=0)
     assert district["figures"]["participants"] == 2
     towns = {row["unit"]["name"]: row["participants"] for row in district["children"]}
     assert towns == {"龙冈镇": 1, "大冈镇": 1}
     for unit in (d.village_a, d.town):
-        assert services.unit_figures(unit.id, period, visitors=0)["participants"] == 1
-    assert services.unit_figures(d.village_c.id, period, visitors=0)["participants"] == 1
-    assert services.unit_figures(d.village_b.id, period, visitors=0)["participants"] == 0
+        assert unit_figures(unit.id, period, visitors=0)["participants"] == 1
+    assert unit_figures(d.village_c.id, period, visitors=0)["participants"] == 1
+    assert unit_figures(d.village_b.id, period, visitors=0)["participants"] == 0

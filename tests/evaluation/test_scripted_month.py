@@ -16,12 +16,15 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from bench.naive_figures import naive_figures
 from server.assessment.services import department_scores, site_scores
 from server.common.text import SHANGHAI
-from server.dispatch import services as dispatch
 from server.dispatch import workflow
+from server.dispatch.calendar_days import set_calendar_days
+from server.dispatch.cases import timeline
 from server.dispatch.models import Case
-from server.evaluation import services
+from server.evaluation.dashboard import dashboard, unit_figures
+from server.evaluation.periods import Period
 from server.extensions import db
 from server.meetings.models import Meeting
 from server.sites.scans import Device, count_scan
@@ -30,7 +33,7 @@ from tests.dispatch.conftest import make_user
 from tests.dispatch.factories import make_opinion
 from tests.factories import make_department, make_district, make_resident
 
-MARCH = services.Period(date(2026, 3, 1), date(2026, 4, 1))
+MARCH = Period(date(2026, 3, 1), date(2026, 4, 1))
 NOW = datetime(2026, 3, 31, 20, 0, tzinfo=SHANGHAI)
 
 
@@ -85,12 +88,12 @@ def replay() -> Any:
     assert due(c2.id) == "04-01 23:59:59"
     # Fri 13 March: staff enter Monday 16 March as a holiday. Open deadlines are recounted
     # with a 期限重算 entry: c5 03-17 → 03-18, c2 04-01 → 04-02; c4 (03-12) does not move.
-    dispatch.set_calendar_days(admin, [{"day": date(2026, 3, 16), "is_workday": False,
+    set_calendar_days(admin, [{"day": date(2026, 3, 16), "is_workday": False,
                                         "name": "假设的临时假日"}])
     assert due(c5.id) == "03-18 23:59:59" and due(c2.id) == "04-02 23:59:59"
     assert due(c4.id) == "03-12 23:59:59"
     moved = {o.id for o in (c2, c4, c5)
-             if any(e["action"] == "deadline_recomputed" for e in dispatch.timeline(o.id))}
+             if any(e["action"] == "deadline_recomputed" for e in timeline(o.id))}
     assert moved == {c2.id, c5.id}
     # c5 answered on 18 March at 15:00: on time only on the recounted deadline.
     workflow.answer(c5.id, h_housing, "已处理", now=at(18, "15:00"))
@@ -129,14 +132,14 @@ def replay() -> Any:
 
 def test_every_figure_and_score_of_a_scripted_month(app: Any) -> None:
     d, roads, housing = replay()
-    dash = services.dashboard(d.district.id, MARCH, now=NOW)
+    dash = dashboard(d.district.id, MARCH, now=NOW)
     assert dash["period"] == {"start": "2026-03-01", "end": "2026-03-31",
                               "label": "2026-03-01 至 2026-03-31"}
     district = dash["figures"]
     town = next(r for r in dash["children"] if r["unit"]["id"] == d.town.id)
-    village = services.dashboard(d.village_a.id, MARCH, now=NOW)["figures"]
-    village_b = services.unit_figures(d.village_b.id, MARCH, now=NOW)
-    assert town == services.unit_figures(d.town.id, MARCH, now=NOW)
+    village = dashboard(d.village_a.id, MARCH, now=NOW)["figures"]
+    village_b = unit_figures(d.village_b.id, MARCH, now=NOW)
+    assert town == unit_figures(d.town.id, MARCH, now=NOW)
 
     def pick(f: dict[str, Any]) -> dict[str, Any]:
         return {k: v for k, v in f.items() if k != "unit"}
@@ -230,7 +233,7 @@ def test_every_figure_and_score_of_a_scripted_month(app: Any) -> None:
     assert [sites[d.site_a.id]["rank"], sites[d.site_c.id]["rank"],
             sites[d.site_b.id]["rank"]] == [1, 2, 3]
     # The naive Python computation agrees on the case counters.
-    naive = services.naive_figures(d.district.id, MARCH, now=NOW)
+    naive = naive_figures(d.district.id, MARCH, now=NOW)
     assert (naive["collected"], naive["accepted"], naive["resolved"], naive["rated"],
             naive["with_deadline"], naive["overdue"]) == (7, 5, 2, 4, 6, 2)
     assert timedelta(0) < NOW - datetime(2026, 3, 27, 23, 59, 59, tzinfo=SHANGHAI)

@@ -9,8 +9,11 @@ from server.assessment.services import compose, current_settings
 from server.common.numbers import percent_text, round_half_up
 from server.common.text import SHANGHAI
 from server.dispatch import workflow
-from server.evaluation import services
+from server.evaluation.dashboard import _empty_sums, _figures, unit_figures
+from server.evaluation.definitions import ratio
+from server.evaluation.periods import Period
 from server.evaluation.reports import percent
+from server.evaluation.tree import UnitNode
 from tests.dispatch.conftest import make_user
 from tests.dispatch.factories import make_opinion
 from tests.factories import login, make_district, make_resident
@@ -20,7 +23,7 @@ def test_half_up_rounding_as_officials_expect() -> None:
     assert round(41.25, 1) == 41.2                       # what Python's round() does
     assert round_half_up(41.25, 1) == 41.3
     assert round_half_up(0.03125, 4) == 0.0313
-    assert services.ratio(1, 32) == 0.0313                # 1/32 = 0.03125
+    assert ratio(1, 32) == 0.0313                # 1/32 = 0.03125
     assert percent_text(0.4125) == percent(0.4125) == "41.3%"
     assert percent_text(0.0) == "0.0%" and percent_text(None) == "—"
     # A score of exactly 41.25 is shown 41.3: satisfaction alone, 41.25% of it good.
@@ -32,9 +35,9 @@ def test_half_up_rounding_as_officials_expect() -> None:
 
 
 def test_tiny_district_participation_keeps_its_precision() -> None:
-    node = services.UnitNode(1, "盐都区", "district", "/1/", None, 0, 960383)
-    sums = services._empty_sums()
-    f = services._figures(node, sums, participants=218, visitors=None, activities=0)
+    node = UnitNode(1, "盐都区", "district", "/1/", None, 0, 960383)
+    sums = _empty_sums()
+    f = _figures(node, sums, participants=218, visitors=None, activities=0)
     assert f["participation"] == 0.000227               # not 0.0002, shown as 0.0%
     assert f["participation_per_10k"] == 2.3
     assert percent(f["participation"]) == "0.023%"
@@ -66,6 +69,6 @@ def test_reporters_of_declined_reports_take_part_those_of_voided_ones_do_not() -
     b = make_opinion(d.site_a, resident_id=voided_by.id, created_at=t0)
     workflow.decline(a.id, admin, "不属于受理范围", now=t0 + timedelta(hours=1))
     workflow.void(b.id, admin, "重复录入", now=t0 + timedelta(hours=1))
-    march = services.Period(date(2026, 3, 1), date(2026, 4, 1))
-    f = services.unit_figures(d.village_a.id, march, visitors=0)
+    march = Period(date(2026, 3, 1), date(2026, 4, 1))
+    f = unit_figures(d.village_a.id, march, visitors=0)
     assert f["collected"] == 1 and f["participants"] == 1

@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 
 from server.evaluation import topics
-from server.evaluation.services import Period
+from server.evaluation.periods import Period
 from tests.evaluation.factories import local, make_opinion
 from tests.factories import make_district
 

@@ -12,8 +12,9 @@ from flask import Flask
 
 from server.common.models import utcnow
 from server.extensions import db
-from server.meetings import services
 from server.meetings.models import Attendance, Meeting, Poll
+from server.meetings.polls import create_poll, open_poll
+from server.meetings.presence import current_window, presence_code
 from server.people.models import User
 from server.sites.models import Site
 from tests.factories import make_user
@@ -40,9 +41,9 @@ def make_moderator(site: Site | None = None) -> User:
 def make_poll(user: User, meeting: Meeting, kind: str = "yesno", open_it: bool = True,
               **data: Any) -> Poll:
     data.setdefault("title", "是否同意先修东西向农路")
-    poll = services.create_poll(user, meeting.id, {"kind": kind, **data})
+    poll = create_poll(user, meeting.id, {"kind": kind, **data})
     if open_it:
-        services.open_poll(user, poll.id)
+        open_poll(user, poll.id)
     return poll
 
 
@@ -52,7 +53,7 @@ def check_in_directly(meeting: Meeting, resident_id: int) -> None:
 
 
 def presence(meeting: Meeting, age: int = 0) -> str:
-    return services.presence_code(meeting.id, services.current_window() - age)
+    return presence_code(meeting.id, current_window() - age)
 
 
 @contextmanager

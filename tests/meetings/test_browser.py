@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from server.meetings import services
+from server.meetings.presence import current_window, presence_code
 from tests.factories import PASSWORD, make_district
 from tests.meetings.factories import make_meeting, make_moderator, make_poll
 
@@ -41,7 +41,7 @@ def test_big_screen_follows_ten_phones_and_shows_the_final_result(live_server, b
         ctx = browser.new_context(viewport={"width": 360, "height": 640}, is_mobile=True,
                                   has_touch=True, locale="zh-CN")
         phone = ctx.new_page()
-        code = services.presence_code(meeting.id, services.current_window())
+        code = presence_code(meeting.id, current_window())
         phone.goto(f"{base}/m/{meeting.code}?p={code}")
         phone.wait_for_selector("#checked-in:not([hidden])")
         phone.click(f"#options button[data-option='{choice}']")

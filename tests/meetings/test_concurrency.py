@@ -11,8 +11,8 @@ import pytest
 import requests
 
 from server.extensions import db
-from server.meetings import services
 from server.meetings.models import Ballot
+from server.meetings.polls import close_poll
 from server.people.models import Resident
 from server.people.services import resident_token
 from tests.factories import make_district
@@ -89,7 +89,7 @@ def test_300_residents_with_retries_and_duplicates_are_each_counted_once(live_se
     assert len(accepted) == VOTERS
     assert all(len(ids) == 1 for ids in accepted.values())
 
-    closed = services.close_poll(mod, poll.id)
+    closed = close_poll(mod, poll.id)
     assert closed.result_error is None
     assert closed.result["ballots"] == VOTERS
     expected = {o: sum(1 for c in winning_choice.values() if o in c) for o in options}

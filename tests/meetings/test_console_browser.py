@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from server.extensions import db
-from server.meetings import services
 from server.meetings.models import Meeting, Topic
+from server.meetings.topics import propose_topic
 from tests.factories import PASSWORD, make_district, make_resident
 from tests.meetings.factories import make_meeting, make_moderator
 
@@ -25,10 +25,10 @@ def test_moderator_creates_a_meeting_and_opens_its_control_page(
     d = make_district()
     mod = make_moderator(d.site_a)
     resident, _ = make_resident()
-    lights = services.propose_topic(d.site_a.code, resident.id, "村东头路灯不亮",
+    lights = propose_topic(d.site_a.code, resident.id, "村东头路灯不亮",
                                     "晚上走路看不清")
-    bins = services.propose_topic(d.site_a.code, resident.id, "垃圾桶太少", "")
-    services.propose_topic(d.site_c.code, resident.id, "新丰村的议题", "")
+    bins = propose_topic(d.site_a.code, resident.id, "垃圾桶太少", "")
+    propose_topic(d.site_c.code, resident.id, "新丰村的议题", "")
     other = make_meeting(d.site_c, status="published", title="新丰村协商会",
                          starts_at=datetime(2026, 11, 1, 6, 0, tzinfo=UTC))
     base = live_server.url

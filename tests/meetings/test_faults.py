@@ -26,11 +26,13 @@ from flask_migrate import upgrade
 
 from server.embedded_redis import EmbeddedRedis
 from server.extensions import db, redis_accessor
-from server.meetings import keys, services
+from server.meetings import keys
 from server.meetings.models import Attendance, Ballot, Meeting, Poll
+from server.meetings.polls import close_poll, create_poll, open_poll
+from server.meetings.tally import poll_public
 from server.people.models import Resident, User
 from server.people.services import issue_api_token, resident_token
-from tests.conftest import ROOT, free_port
+from tests.conftest import QUIET_WORKERS, ROOT, free_port
 from tests.factories import make_district
 from tests.meetings.factories import make_meeting, make_moderator, second_app
 from tests.meetings.outage import OwnRedis, Phones, check_counted_once, client_sender, wait_for
@@ -42,7 +44,7 @@ def _setup_poll(voters: int) -> tuple[int, int, int, dict[int, str], list[int]]:
     d = make_district()
     mod = make_moderator()
     meeting = make_meeting(d.site_a, presence_check=False)
-    poll = services.create_poll(mod, meeting.id, {"title": "是否同意建设充电桩",
+    poll = create_poll(mod, meeting.id, {"title": "是否同意建设充电桩",
                                                    "kind": "yesno"})
     residents = [Resident(kind="guest") for _ in range(voters)]
     db.session.add_all(residents)
@@ -142,7 +144,8 @@ def _own_app(app: Any, tmp_path: Path, own: OwnRedis) -> Any:
     """A second app on the test database and our own Redis (short Redis timeouts)."""
     return second_app({**{k: app.config[k] for k in ("DATABASE_URL", "SECRET_KEY",
                                                      "PUBLIC_BASE_URL")},
-                       "TESTING": True, "INSTANCE_PATH": str(tmp_path / "inst"),
+                       "TESTING": True, **QUIET_WORKERS,
+                       "INSTANCE_PATH": str(tmp_path / "inst"),
                        "REDIS_URL": own.url, "REDIS_SOCKET_TIMEOUT": 0.5,
                        "REDIS_CONNECT_TIMEOUT": 0.5})
 
@@ -157,7 +160,7 @@ def test_second_ballot_while_redis_is_down_is_not_acknowledged(app, tmp_path: Pa
             yes, no = options[0], options[1]
             (rid, token), = tokens.items()
             with app2.app_context():
-                services.open_poll(db.session.get(User, mod_id), poll_id)
+                open_poll(db.session.get(User, mod_id), poll_id)
             vote = client_sender(app2, poll_id)
             status, first = vote(rid, token, yes, "key-yes")
             assert status == 200, first
@@ -174,7 +177,7 @@ def test_second_ballot_while_redis_is_down_is_not_acknowledged(app, tmp_path: Pa
             assert status == 200 and replay["ballot_id"] == first["ballot_id"], replay
             assert replay["choices"] == [yes] and replay["replay"] is True
             with app2.app_context():
-                poll = services.close_poll(db.session.get(User, mod_id), poll_id)
+                poll = close_poll(db.session.get(User, mod_id), poll_id)
                 assert poll.result_error is None, poll.result_error
                 assert [o["online"] for o in poll.result["options"]] == [1, 0, 0]
                 rows = db.session.query(Ballot).filter_by(poll_id=poll_id).all()
@@ -208,7 +211,7 @@ def test_300_residents_through_a_10_second_redis_outage_covering_the_close(app, 
             mod_id, meeting_id, poll_id, tokens, options = _setup_poll(300)
             late = _late_residents(meeting_id, 10)
             with app2.app_context():
-                services.open_poll(db.session.get(User, mod_id), poll_id)
+                open_poll(db.session.get(User, mod_id), poll_id)
             persist = _persister(app, own, tmp_path)
             phones = Phones(client_sender(app2, poll_id), tokens, options, give_up_after=45)
             phones.start(threads=12, pace=0.005)
@@ -227,8 +230,8 @@ def test_300_residents_through_a_10_second_redis_outage_covering_the_close(app, 
                                  give_up_after=45).start(threads=2)
             time.sleep(2)
             with app2.app_context():
-                closed = services.close_poll(db.session.get(User, mod_id), poll_id)
-                staff = services.poll_public(closed, staff=True)
+                closed = close_poll(db.session.get(User, mod_id), poll_id)
+                staff = poll_public(closed, staff=True)
             assert staff["status"] == "closed" and staff["freeze_pending"] is True, staff
             assert "自动完成结算" in staff["notice"]
             time.sleep(max(0.0, 10 - (time.monotonic() - down_at)))
@@ -269,7 +272,7 @@ def test_repeated_redis_restarts_during_a_burst(app, tmp_path: Path):
             mod_id, meeting_id, poll_id, tokens, options = _setup_poll(200)
             late = _late_residents(meeting_id, 3)
             with app2.app_context():
-                services.open_poll(db.session.get(User, mod_id), poll_id)
+                open_poll(db.session.get(User, mod_id), poll_id)
             phones = Phones(client_sender(app2, poll_id), tokens, options, seed=21,
                             give_up_after=40)
             phones.start(threads=10, pace=0.01)
@@ -294,7 +297,7 @@ def test_repeated_redis_restarts_during_a_burst(app, tmp_path: Path):
             phones.join(90)
             late_phones.join(60)
             with app2.app_context():
-                poll = services.close_poll(db.session.get(User, mod_id), poll_id)
+                poll = close_poll(db.session.get(User, mod_id), poll_id)
             db.session.expire_all()
             poll = db.session.get(Poll, poll_id)
             everyone = Phones(phones.send, {**tokens, **late}, options)
@@ -361,7 +364,7 @@ def _app_kill_scenario(app3: Any, own: EmbeddedRedis, config: dict[str, Any],
     server = None
     try:
         with app3.app_context():
-            upgrade(directory=str(ROOT / "migrations"), revision="heads")
+            upgrade(directory=str(ROOT / "migrations"), revision="head")
             mod_id, _meeting_id, poll_id, tokens, options = _setup_poll(voters_n)
             staff_token, _ = issue_api_token(db.session.get(User, mod_id))
         # The first app never drains in the background, so the kill leaves ballots that
@@ -417,7 +420,7 @@ def _persister_kill_scenario(app4: Any, own: EmbeddedRedis, config: dict[str, An
     server = persist = None
     try:
         with app4.app_context():
-            upgrade(directory=str(ROOT / "migrations"), revision="heads")
+            upgrade(directory=str(ROOT / "migrations"), revision="head")
             mod_id, _meeting_id, poll_id, tokens, options = _setup_poll(voters_n)
             staff_token, _ = issue_api_token(db.session.get(User, mod_id))
         persist = subprocess.Popen(  # noqa: S603 - fixed argv

@@ -15,8 +15,12 @@ from server.common.models import utcnow
 from server.dispatch import workflow
 from server.extensions import db
 from server.intake.models import Opinion, OpinionEvent
-from server.meetings import keys, services
+from server.meetings import keys, rebuild
+from server.meetings.expiry import close_expired_poll, close_expired_polls
+from server.meetings.followup import outcome_to_case
+from server.meetings.lifecycle import add_outcome, set_meeting_status
 from server.meetings.models import Outcome, Poll, SiteFollow
+from server.meetings.voting import cast_vote, forget_poll_row
 from server.notify import services as notify
 from server.notify.models import Notification, Subscription
 from server.people.models import Resident
@@ -118,7 +122,7 @@ def test_a_large_following_is_written_in_bulk_and_delivered_by_the_timer(app, we
     meeting = make_meeting(d.site_a, status="draft")
 
     started = time.perf_counter()
-    services.set_meeting_status(mod, meeting.id, "published")
+    set_meeting_status(mod, meeting.id, "published")
     elapsed = time.perf_counter() - started
 
     count = db.session.scalar(select(func.count(Notification.id))
@@ -166,7 +170,7 @@ def test_outcome_turns_into_one_case_that_the_site_page_tracks(client) -> None:
     dispatcher = make_user("dispatcher", unit_id=d.town.id)
     stranger = make_moderator(d.site_c)
     meeting = make_meeting(d.site_a, status="closed", title=TITLE)
-    outcome = services.add_outcome(mod, meeting.id,
+    outcome = add_outcome(mod, meeting.id,
                                    "东西向农路年底前完成硬化，路灯由村里先装 12 盏",
                                    "镇里已列入年度计划")
     url = f"/api/v1/meeting-outcomes/{outcome.id}/case"
@@ -208,7 +212,7 @@ def test_turning_an_outcome_twice_at_once_makes_one_case(app) -> None:
     categories()
     mod = make_moderator(d.site_a)
     meeting = make_meeting(d.site_a, status="closed")
-    outcome = services.add_outcome(mod, meeting.id, "村口垃圾站每周清运两次")
+    outcome = add_outcome(mod, meeting.id, "村口垃圾站每周清运两次")
     mod_id, outcome_id = mod.id, outcome.id
     answers: list[tuple[str, bool]] = []
 
@@ -217,7 +221,7 @@ def test_turning_an_outcome_twice_at_once_makes_one_case(app) -> None:
             from server.people.models import User
 
             user = db.session.get(User, mod_id)
-            done, created = services.outcome_to_case(user, outcome_id)
+            done, created = outcome_to_case(user, outcome_id)
             answers.append((done.case_opinion.tracking_no, created))
             db.session.remove()
 
@@ -238,7 +242,7 @@ def _expire(poll: Poll, seconds_ago: int = 1) -> None:
     db.session.execute(update(Poll).where(Poll.id == poll.id)
                        .values(closes_at=utcnow() - timedelta(seconds=seconds_ago)))
     db.session.commit()
-    services.forget_poll_row(poll.id)
+    forget_poll_row(poll.id)
 
 
 def _closed_events(redis: Any, pubsub: Any) -> list[dict[str, Any]]:
@@ -264,9 +268,9 @@ def test_expired_countdown_closes_and_freezes_exactly_once(client, redis) -> Non
     voters = [make_resident() for _ in range(5)]
     for resident, _token in voters:
         check_in_directly(meeting, resident.id)
-    services.rebuild.rebuild_poll(poll.id)
+    rebuild.rebuild_poll(poll.id)
     for (resident, _token), choice in zip(voters[:4], [yes, yes, yes, no], strict=True):
-        services.cast_vote(poll.id, resident.id, [choice], f"k-{resident.id}")
+        cast_vote(poll.id, resident.id, [choice], f"k-{resident.id}")
     pubsub = redis.pubsub(ignore_subscribe_messages=True)
     pubsub.subscribe(keys.events_channel(meeting.id))
     pubsub.get_message(timeout=0.2)
@@ -288,8 +292,8 @@ def test_expired_countdown_closes_and_freezes_exactly_once(client, redis) -> Non
 
     # Every later path is a no-op: another snapshot, the CLI, a timer firing, a moderator.
     client.get(f"/api/v1/m/{meeting.code}")
-    assert services.close_expired_polls() == {"closed": 0, "frozen": 0, "waiting": 0}
-    assert services.close_expired_poll(poll.id) is None
+    assert close_expired_polls() == {"closed": 0, "frozen": 0, "waiting": 0}
+    assert close_expired_poll(poll.id) is None
     again = client.post(f"/api/v1/polls/{poll.id}/close", headers=staff(mod))
     assert again.status_code == 409 and again.get_json()["code"] == "poll_closed"
     db.session.expire_all()
@@ -305,15 +309,15 @@ def test_racing_closers_freeze_once(app, redis) -> None:
     poll = make_poll(mod, meeting, duration_seconds=60)
     resident, _ = make_resident()
     check_in_directly(meeting, resident.id)
-    services.rebuild.rebuild_poll(poll.id)
-    services.cast_vote(poll.id, resident.id, [poll.options[0].id], "k1")
+    rebuild.rebuild_poll(poll.id)
+    cast_vote(poll.id, resident.id, [poll.options[0].id], "k1")
     _expire(poll)
     poll_id = poll.id
     won: list[bool] = []
 
     def close() -> None:
         with app.app_context():
-            won.append(services.close_expired_poll(poll_id) is not None)
+            won.append(close_expired_poll(poll_id) is not None)
             db.session.remove()
 
     threads = [threading.Thread(target=close) for _ in range(4)]
@@ -349,22 +353,19 @@ def test_cli_closes_expired_polls_and_finishes_failed_freezes(app, redis) -> Non
     assert db.session.get(Poll, running.id).status == "open"
 
 
-def test_the_countdown_timer_closes_the_poll_by_itself(app, redis) -> None:
+def test_the_countdown_timer_closes_the_poll_by_itself(app, redis, config_override) -> None:
     d = make_district()
     mod = make_moderator(d.site_a)
     meeting = make_meeting(d.site_a)
-    app.config["MEETINGS_EXPIRY_TIMER"] = True
-    try:
-        poll = make_poll(mod, meeting, duration_seconds=1)
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline:
-            db.session.expire_all()
-            row = db.session.get(Poll, poll.id)
-            if row.result is not None:
-                break
-            time.sleep(0.1)
-    finally:
-        app.config.pop("MEETINGS_EXPIRY_TIMER")
+    config_override(MEETINGS_EXPIRY_TIMER=True)
+    poll = make_poll(mod, meeting, duration_seconds=1)
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        db.session.expire_all()
+        row = db.session.get(Poll, poll.id)
+        if row.result is not None:
+            break
+        time.sleep(0.1)
     assert row.status == "closed" and row.result is not None
     assert row.closed_at >= row.closes_at
 
@@ -375,7 +376,7 @@ def test_closing_the_meeting_closes_a_poll_whose_countdown_ran_out(redis) -> Non
     meeting = make_meeting(d.site_a)
     running = make_poll(mod, meeting, duration_seconds=60)
     _expire(running)
-    closed = services.set_meeting_status(mod, meeting.id, "closed")
+    closed = set_meeting_status(mod, meeting.id, "closed")
     assert closed.status == "closed"
     db.session.expire_all()
     assert db.session.get(Poll, running.id).result is not None

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import time
 
-from server.meetings import services
+from server.meetings.errors import PresenceExpired
+from server.meetings.presence import current_window, presence_code, verify_presence
 from tests.factories import bearer, login, make_district, make_resident
 from tests.meetings.factories import make_meeting, make_moderator, presence
 
@@ -36,14 +37,14 @@ def test_codes_change_every_30_seconds_and_differ_per_meeting(app):
     d = make_district()
     a, b = make_meeting(d.site_a), make_meeting(d.site_b)
     now = time.time()
-    window = services.current_window(now)
-    assert services.presence_code(a.id, window) != services.presence_code(a.id, window + 1)
-    assert services.presence_code(a.id, window) != services.presence_code(b.id, window)
+    window = current_window(now)
+    assert presence_code(a.id, window) != presence_code(a.id, window + 1)
+    assert presence_code(a.id, window) != presence_code(b.id, window)
     meeting = make_meeting(d.site_a)
-    services.verify_presence(meeting, services.presence_code(meeting.id, window), now + 30)
+    verify_presence(meeting, presence_code(meeting.id, window), now + 30)
     try:
-        services.verify_presence(meeting, services.presence_code(meeting.id, window), now + 60)
-    except services.PresenceExpired:
+        verify_presence(meeting, presence_code(meeting.id, window), now + 60)
+    except PresenceExpired:
         pass
     else:
         raise AssertionError("a code must stop working within a minute")

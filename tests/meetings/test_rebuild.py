@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from server.extensions import db
-from server.meetings import keys, rebuild, services
+from server.meetings import keys, rebuild
 from server.meetings.models import Ballot, Poll
+from server.meetings.polls import close_poll
+from server.meetings.voting import _run_vote
 from tests.factories import bearer, make_district, make_resident
 from tests.meetings.factories import make_meeting, make_moderator, make_poll
 
@@ -42,7 +44,7 @@ def test_a_ballot_cast_while_the_poll_is_rebuilt_is_refused_not_wiped(client, re
         moved = drain(client_, poll_id)
         # Between the drain and the reload a request with the current generation arrives:
         # the sealed state makes the script answer "stale" and write nothing.
-        seen.append(services._run_vote(poll_id, residents[1][0].id, str(no), "mid", 0,
+        seen.append(_run_vote(poll_id, residents[1][0].id, str(no), "mid", 0,
                                        poll.meeting_id))
         return moved
 
@@ -53,7 +55,7 @@ def test_a_ballot_cast_while_the_poll_is_rebuilt_is_refused_not_wiped(client, re
     assert not redis.hexists(keys.poll_voted(poll.id), residents[1][0].id)
     assert redis.hget(keys.poll_meta(poll.id), "gen") == "0"  # unsealed by the reload
     assert _vote(client, residents[1][1], poll, no, key="mid").status_code == 200
-    closed = services.close_poll(mod, poll.id)
+    closed = close_poll(mod, poll.id)
     assert closed.result_error is None
     assert [o["online"] for o in closed.result["options"]][:2] == [1, 1]
 
@@ -72,7 +74,7 @@ def test_a_redis_that_lost_the_poll_is_noticed_and_the_result_says_so(client, re
     assert _vote(client, residents[1][1], poll, yes).status_code == 200
     db.session.expire_all()
     assert db.session.get(Poll, poll.id).tally_lost_at is not None
-    closed = services.close_poll(mod, poll.id)
+    closed = close_poll(mod, poll.id)
     assert closed.result["ballots"] == 1
     assert db.session.query(Ballot).filter_by(poll_id=poll.id).count() == 1
     assert "丢失" in closed.result_error and "纸质计票" in closed.result_error

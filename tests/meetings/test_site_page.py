@@ -10,8 +10,13 @@ from sqlalchemy import select
 
 from server.common.models import utcnow
 from server.extensions import db
-from server.meetings import services
+from server.meetings import rebuild
+from server.meetings.followup import outcome_to_case
+from server.meetings.lifecycle import add_outcome, set_meeting_status, update_meeting
 from server.meetings.models import SiteFollow, Topic
+from server.meetings.polls import close_poll
+from server.meetings.topics import propose_topic
+from server.meetings.voting import cast_vote
 from server.notify.models import Notification
 from tests.factories import make_district, make_resident
 from tests.intake.factories import categories
@@ -25,22 +30,22 @@ def _past_meeting(d, mod):
     meeting = make_meeting(d.site_a, title="黄庄村东西向农路硬化协商会",
                            location="黄庄村委会二楼议事室",
                            starts_at=utcnow() - timedelta(days=12))
-    services.update_meeting(mod, meeting.id, {"agenda": [{"title": "农路硬化的先后顺序"},
+    update_meeting(mod, meeting.id, {"agenda": [{"title": "农路硬化的先后顺序"},
                                                          {"title": "路灯安装位置"}]})
     poll = make_poll(mod, meeting, title="是否同意先修东西向农路")
     yes, no, _abstain = (o.id for o in poll.options)
     for choice in [yes, yes, yes, no]:
         resident, _ = make_resident()
         check_in_directly(meeting, resident.id)
-        services.rebuild.rebuild_poll(poll.id)
-        services.cast_vote(poll.id, resident.id, [choice], f"k-{resident.id}")
-    services.close_poll(mod, poll.id)
-    done = services.add_outcome(mod, meeting.id, "东西向农路年底前完成硬化，由镇交通办牵头",
+        rebuild.rebuild_poll(poll.id)
+        cast_vote(poll.id, resident.id, [choice], f"k-{resident.id}")
+    close_poll(mod, poll.id)
+    done = add_outcome(mod, meeting.id, "东西向农路年底前完成硬化，由镇交通办牵头",
                                 "已列入镇年度计划，11 月开工")
-    services.add_outcome(mod, meeting.id, "路灯先装 12 盏，村里负责日常维护")
-    services.outcome_to_case(mod, done.id)
-    services.update_meeting(mod, meeting.id, {"minutes": "参会群众 4 人，委员 1 人。\n商定两项。"})
-    services.set_meeting_status(mod, meeting.id, "closed")
+    add_outcome(mod, meeting.id, "路灯先装 12 盏，村里负责日常维护")
+    outcome_to_case(mod, done.id)
+    update_meeting(mod, meeting.id, {"minutes": "参会群众 4 人，委员 1 人。\n商定两项。"})
+    set_meeting_status(mod, meeting.id, "closed")
     return meeting
 
 
@@ -52,9 +57,9 @@ def test_site_page_shows_meetings_outcomes_topics_and_follows(live_server, phone
     upcoming = make_meeting(d.site_a, status="published", title="村口停车位规划协商会",
                             location="黄庄村文化礼堂", starts_at=utcnow() + timedelta(days=3))
     proposer, _ = make_resident()
-    topic = services.propose_topic(d.site_a.code, proposer.id, "村里想建一个健身广场",
+    topic = propose_topic(d.site_a.code, proposer.id, "村里想建一个健身广场",
                                    "老人晚上想有个地方活动")
-    services.propose_topic(d.site_a.code, proposer.id, "河边加装护栏")
+    propose_topic(d.site_a.code, proposer.id, "河边加装护栏")
     case_no = past.outcomes[0].case_opinion.tracking_no
 
     phone.goto(f"{live_server.url}/s/{d.site_a.code}")
@@ -99,7 +104,7 @@ def test_site_page_shows_meetings_outcomes_topics_and_follows(live_server, phone
     # The resident who just followed hears about the next meeting the room publishes.
     draft = make_meeting(d.site_a, status="draft", title="秋冬季防火安全协商会",
                          starts_at=utcnow() + timedelta(days=9))
-    services.set_meeting_status(mod, draft.id, "published")
+    set_meeting_status(mod, draft.id, "published")
     note = db.session.scalars(select(Notification).where(
         Notification.resident_id == follower.resident_id)).one()
     assert note.event == "meeting_published" and "秋冬季防火安全协商会" in note.body

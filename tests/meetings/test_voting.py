@@ -5,8 +5,12 @@ from __future__ import annotations
 from sqlalchemy import update
 
 from server.extensions import db
-from server.meetings import keys, persister, rebuild, services
+from server.meetings import keys, persister, process, rebuild
+from server.meetings.lifecycle import add_outcome
 from server.meetings.models import Attendance, Ballot, PaperCount, Poll
+from server.meetings.polls import close_poll, enter_paper_counts
+from server.meetings.tally import poll_public
+from server.meetings.voting import forget_poll_row
 from tests.factories import bearer, make_district, make_resident
 from tests.meetings.factories import make_meeting, make_moderator, make_poll, presence
 
@@ -46,7 +50,7 @@ def test_check_in_vote_retry_duplicate_and_close(client, redis):
     assert view["me"] == {"checked_in": True, "votes": {str(poll.id): True},
                           "votes_confirmed": True}
     assert view["attendance"] == {"checked_in": 1, "quorum": 2, "quorum_met": False}
-    closed = services.close_poll(mod, poll.id)
+    closed = close_poll(mod, poll.id)
     assert closed.result_error is None
     assert closed.result["ballots"] == 1
     assert [o["total"] for o in closed.result["options"]] == [1, 0, 0]
@@ -68,7 +72,7 @@ def test_multiple_choice_respects_the_maximum(client):
     assert too_many.status_code == 422 and "最多可选 2 项" in too_many.get_json()["message"]
     assert _vote(client, token, poll, [a, 999]).status_code == 422
     assert _vote(client, token, poll, [a, c]).status_code == 200
-    result = services.close_poll(mod, poll.id).result
+    result = close_poll(mod, poll.id).result
     assert [o["total"] for o in result["options"]] == [1, 0, 1]
 
 
@@ -83,12 +87,12 @@ def test_hidden_results_and_paper_counts_join_the_tally(client):
     assert _vote(client, token, poll, [yes]).status_code == 200
     public = client.get(f"/api/v1/m/{meeting.code}").get_json()["current_poll"]
     assert public["ballots"] == 1 and public["counts"] is None
-    services.enter_paper_counts(mod, poll.id, {yes: 5, no: 2}, note="举手表决")
-    services.enter_paper_counts(mod, poll.id, {no: 3}, note="更正")
+    enter_paper_counts(mod, poll.id, {yes: 5, no: 2}, note="举手表决")
+    enter_paper_counts(mod, poll.id, {no: 3}, note="更正")
     assert db.session.query(PaperCount).count() == 3  # every entry kept for the audit
-    staff = services.poll_public(db.session.get(Poll, poll.id), staff=True)
+    staff = poll_public(db.session.get(Poll, poll.id), staff=True)
     assert staff["counts"] == {str(yes): 6, str(no): 3, str(poll.options[2].id): 0}
-    result = services.close_poll(mod, poll.id).result
+    result = close_poll(mod, poll.id).result
     assert [(o["online"], o["paper"]) for o in result["options"]] == [(1, 5), (0, 3), (0, 0)]
     assert result["total_votes"] == 9
     public = client.get(f"/api/v1/m/{meeting.code}").get_json()["polls"][0]
@@ -151,7 +155,7 @@ def test_a_check_in_while_redis_was_away_rebuilds_once_and_keeps_newer_ballots(c
     db.session.execute(update(Poll).where(Poll.id == poll.id)
                        .values(db_generation=Poll.db_generation + 1))
     db.session.commit()
-    services.forget_poll_row(poll.id)  # as if this process's 0.5 s cache had run out
+    forget_poll_row(poll.id)  # as if this process's 0.5 s cache had run out
     assert _vote(client, late_token, poll, [yes]).status_code == 200  # rebuilt, then voted
     assert redis.hget(keys.poll_meta(poll.id), "gen") == "1"
     assert _vote(client, residents[1][1], poll, [yes]).status_code == 200
@@ -162,7 +166,7 @@ def test_a_check_in_while_redis_was_away_rebuilds_once_and_keeps_newer_ballots(c
     assert redis.hexists(keys.poll_voted(poll.id), residents[1][0].id)
     again = _vote(client, residents[1][1], poll, [yes])
     assert again.status_code == 409 and again.get_json()["code"] == "already_voted"
-    closed = services.close_poll(mod, poll.id)
+    closed = close_poll(mod, poll.id)
     assert closed.result_error is None and closed.result["ballots"] == 3
 
 
@@ -171,8 +175,8 @@ def test_public_site_meetings_show_frozen_results(client):
     mod = make_moderator()
     meeting = make_meeting(d.site_a, presence_check=False)
     poll = make_poll(mod, meeting)
-    services.add_outcome(mod, meeting.id, "先修东西向农路，年内完工", "镇交通办已立项")
-    services.close_poll(mod, poll.id)
+    add_outcome(mod, meeting.id, "先修东西向农路，年内完工", "镇交通办已立项")
+    close_poll(mod, poll.id)
     make_meeting(d.site_a, status="draft", title="未发布的会")
     rows = client.get(f"/api/v1/public/sites/{d.site_a.code}/meetings").get_json()
     assert [m["title"] for m in rows] == ["黄庄村农路修缮协商会"]
@@ -241,7 +245,7 @@ def test_persister_process_drains_every_poll_and_hands_back_on_exit(client, redi
         for poll in polls:
             assert _vote(client, token, poll, [poll.options[0].id]).status_code == 200
     assert db.session.query(Ballot).count() == 0  # no drain under tests until asked
-    assert persister.run_persister(app, 0.01, rounds=2) == 8
+    assert process.run_persister(app, 0.01, rounds=2) == 8
     assert db.session.query(Ballot).count() == 8
     # Gone: workers see no heartbeat and drain themselves again.
     assert not persister.persister_alive()

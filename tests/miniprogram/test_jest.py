@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from server.meetings import services as meetings
+from server.meetings.lifecycle import add_outcome
 from server.people.services import issue_api_token
 from tests.conftest import ROOT
 from tests.dispatch.conftest import make_user
@@ -36,7 +36,7 @@ def _seed(tmp_path: Path, live_server: Any, wechat: Any) -> Path:
     meeting = make_meeting(d.site_a, title="黄庄村农路修缮协商会", location="黄庄村委会议事室",
                            presence_check=True)
     poll = make_poll(moderator, meeting, title="是否同意先修东西向农路")
-    outcome = meetings.add_outcome(moderator, meeting.id, "先修东西向农路，年底前完工")
+    outcome = add_outcome(moderator, meeting.id, "先修东西向农路，年底前完工")
     # An online meeting (no presence code) for the ballot-retry journey.
     online = make_meeting(d.site_a, title="路灯安装网上协商", online=True, presence_check=False)
     online_poll = make_poll(moderator, online, title="是否同意安装路灯")

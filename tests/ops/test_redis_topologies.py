@@ -18,7 +18,7 @@ from server import create_app
 from server.meetings import keys as meeting_keys
 from server.redis_urls import limits_storage, make_client, parse_url
 from server.sites import keys as site_keys
-from tests.conftest import ROOT
+from tests.conftest import QUIET_WORKERS, ROOT
 from tests.redis_servers import redis_binary, start_cluster, start_sentinel
 
 # The live-voting, intake and scan tests, run again with the Cluster as their Redis.
@@ -87,7 +87,8 @@ def test_a_sentinel_failover_mid_poll_loses_no_acknowledged_ballot(database_url,
     from tests.meetings.factories import make_meeting, make_moderator, make_poll, presence
 
     topology, ports, url = start_sentinel(tmp_path / "sentinel")
-    app = create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path / "instance"),
+    app = create_app({"TESTING": True, **QUIET_WORKERS,
+                      "INSTANCE_PATH": str(tmp_path / "instance"),
                       "DATABASE_URL": database_url, "REDIS_URL": url,
                       "SECRET_KEY": "test-secret-key", "REDIS_WAIT_REPLICAS": 1,
                       "REDIS_WAIT_MS": 1000, "RATELIMIT_ENABLED": False})

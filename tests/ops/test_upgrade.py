@@ -19,7 +19,7 @@ from sqlalchemy import MetaData, Table, insert, select, text, update
 from sqlalchemy.exc import DBAPIError
 
 from server import create_app
-from tests.conftest import ROOT
+from tests.conftest import QUIET_WORKERS, ROOT
 
 EARLIER = "0012"
 SCHEMA = "sl_upgrade_drill"  # PostgreSQL: a schema of our own in the test database
@@ -28,7 +28,8 @@ AT = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 
 @pytest.fixture
 def old_app(database_url: str, redis_url: str, tmp_path: Path) -> Iterator[Flask]:
-    config: dict[str, Any] = {"TESTING": True, "INSTANCE_PATH": str(tmp_path / "instance"),
+    config: dict[str, Any] = {"TESTING": True, **QUIET_WORKERS,
+                              "INSTANCE_PATH": str(tmp_path / "instance"),
                               "REDIS_URL": redis_url, "SECRET_KEY": "upgrade-drill"}
     postgres = database_url.startswith("postgresql")
     if postgres:

@@ -9,7 +9,7 @@ from server.dispatch import workflow
 from server.extensions import db
 from server.intake.models import Opinion
 from server.intake.tracking import allocate_tracking_no
-from server.meetings import services as meetings
+from server.meetings.lifecycle import give_feedback
 from tests.review.factories import closed_meeting, make_world, review, staff
 
 
@@ -28,7 +28,7 @@ def test_year_figures_on_the_publicity_page_equal_the_dashboards(client) -> None
     closed_meeting(w, ["新丰村垃圾分类亭选址"], title="新丰村人居环境协商会", site=w.d.site_c)
     assert review(client, w, [{"outcome_id": road.id, "decision": "adopt"},
                               {"outcome_id": lamp.id, "decision": "briefing"}]).status_code == 201
-    meetings.give_feedback(w.secretary, lamp.id, "镇里已安排资金")
+    give_feedback(w.secretary, lamp.id, "镇里已安排资金")
     case_id = db.session.get(type(road), road.id).case_opinion_id
     workflow.assign(case_id, w.dispatcher, department_id=w.lead_dept.id,
                     assisting_department_ids=[w.co_dept.id])

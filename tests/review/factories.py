@@ -9,7 +9,7 @@ from typing import Any
 
 from server.common.models import utcnow
 from server.extensions import db
-from server.meetings import services as meetings
+from server.meetings.lifecycle import add_outcome, set_meeting_status
 from server.meetings.models import Meeting, Outcome
 from server.people.models import Member, MemberSite, User
 from server.people.services import issue_api_token
@@ -88,9 +88,9 @@ def closed_meeting(w: World, texts: list[str], title: str = "黄庄村农路修�
                       starts_at=utcnow() - timedelta(hours=2), status="in_session")
     db.session.add(meeting)
     db.session.commit()
-    outcomes = [meetings.add_outcome(w.secretary, meeting.id, t)
+    outcomes = [add_outcome(w.secretary, meeting.id, t)
                 for t in texts]
-    meetings.set_meeting_status(w.secretary, meeting.id, "closed")
+    set_meeting_status(w.secretary, meeting.id, "closed")
     return meeting, outcomes
 
 

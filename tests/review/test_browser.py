@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from server.extensions import db
 from server.intake.models import Opinion
-from server.meetings import services as meetings
 from server.meetings.models import Meeting
+from server.meetings.presence import check_in
 from server.people.models import Resident
 from server.proposals import services as proposals
 from server.proposals.models import Proposal
@@ -39,7 +39,7 @@ def test_review_session_public_page_and_member_phone(live_server: Any, browser: 
                         phone="13912345678")
     db.session.add_all([earlier, resident])
     db.session.commit()
-    meetings.check_in(earlier.code, resident.id, None)
+    check_in(earlier.code, resident.id, None)
     base = live_server.url
 
     desk = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")

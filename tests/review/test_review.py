@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from server.extensions import db
 from server.intake.models import Opinion
-from server.meetings import services as meetings
+from server.meetings.lifecycle import add_outcome, create_meeting
 from server.proposals.models import Proposal
 from server.review.models import ReviewEvent
 from tests.factories import make_user
@@ -24,9 +24,9 @@ def queue_ids(client, w: World) -> list[int]:
 def test_only_closed_meetings_outcomes_wait_for_review(client) -> None:
     w = make_world()
     _m, (done,) = closed_meeting(w, [ROAD])
-    running = meetings.create_meeting(w.secretary, {
+    running = create_meeting(w.secretary, {
         "site_id": w.d.site_a.id, "title": "还在开的会", "starts_at": done.created_at})
-    meetings.add_outcome(w.secretary, running.id, "尚未结束的会的成果")
+    add_outcome(w.secretary, running.id, "尚未结束的会的成果")
     assert queue_ids(client, w) == [done.id]
     # A moderator cannot record the chair meeting's review.
     denied = client.post("/api/v1/review/sessions", headers=staff(w.moderator), json={

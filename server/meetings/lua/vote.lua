@@ -1,5 +1,5 @@
 -- Accept one ballot atomically. The only place a ballot is acknowledged (see
--- meetings.services.cast_vote): while the poll's state is missing or sealed for a rebuild the
+-- meetings.voting.cast_vote): while the poll's state is missing or sealed for a rebuild the
 -- generation check answers 'stale' and nothing is written.
 -- KEYS: meta, eligible, voted, tally, stream, idem
 -- ARGV: resident, idem_key, choices ("3,5"), ballot_uid, now_ms, expected_gen, channel, ttl
