@@ -189,7 +189,7 @@ def _require_staff(user: User) -> None:
 def file(user: User, proposal_id: int, department_id: int,
          assisting_department_ids: list[int], category_id: int | None = None) -> Proposal:
     """File (立案) a submitted proposal and assign it to its lead and co-handling departments."""
-    from server.intake.services import allocate_tracking_no
+    from server.intake.tracking import allocate_tracking_no
 
     _require_staff(user)
     proposal = get(proposal_id)

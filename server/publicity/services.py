@@ -16,8 +16,8 @@ from server.common.text import SHANGHAI, local_time
 from server.errors import NotFound, ValidationFailed
 from server.evaluation.services import Period, dashboard
 from server.extensions import db
+from server.intake.media import photo_urls
 from server.intake.models import Opinion, OpinionPhoto
-from server.intake.services import photo_urls
 from server.meetings.models import Meeting, Outcome
 from server.review.timeline import where_for_outcomes
 from server.sites.models import Department, Site, Unit

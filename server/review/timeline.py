@@ -11,7 +11,7 @@ from server.dispatch.workflow import ACTION_NAMES
 from server.errors import NotFound
 from server.extensions import db
 from server.intake.models import Opinion, OpinionEvent
-from server.intake.services import RESIDENT_STATUS
+from server.intake.resident import RESIDENT_STATUS
 from server.meetings.models import Meeting, Outcome
 from server.proposals import services as proposals
 from server.proposals.models import STATUSES, Proposal

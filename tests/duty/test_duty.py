@@ -13,7 +13,7 @@ from server.dispatch import workflow
 from server.duty.models import DutyEvent
 from server.extensions import db
 from server.intake.models import Opinion
-from server.intake.services import allocate_tracking_no
+from server.intake.tracking import allocate_tracking_no
 from server.meetings.models import Meeting
 from server.people.models import Resident
 from server.people.services import resident_token

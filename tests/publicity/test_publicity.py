@@ -8,7 +8,7 @@ from server.common.models import utcnow
 from server.dispatch import workflow
 from server.extensions import db
 from server.intake.models import Opinion
-from server.intake.services import allocate_tracking_no
+from server.intake.tracking import allocate_tracking_no
 from server.meetings import services as meetings
 from tests.review.factories import closed_meeting, make_world, review, staff
 
