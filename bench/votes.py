@@ -355,7 +355,7 @@ def sse_latency(port: int, data: dict[str, Any], poll_index: int, listeners: int
                 block, buf = buf.split(b"\n\n", 1)
                 if b"event: snapshot" in block:
                     ready[i] = True
-                elif b"event: tally" in block:
+                elif b"event: tally\n" in block:  # not tally_service
                     line = block.split(b"data: ", 1)[1]
                     # A chunked-encoding size line may follow; the JSON ends at "}".
                     tally = json.loads(line[: line.rindex(b"}") + 1])

@@ -70,6 +70,8 @@ def render_item(type_, obj, autogen_context):
     """Render our UTC column type as a plain timezone-aware DateTime in migrations."""
     if type_ == "type" and type(obj).__name__ == "UTCDateTime":
         return "sa.DateTime(timezone=True)"
+    if type_ == "type" and type(obj).__name__ == "EncryptedString":
+        return f"sa.String(length={obj.impl.length})"
     return False
 
 

@@ -32,6 +32,10 @@ if [ "$want_browser" = 1 ]; then
   command -v npm >/dev/null 2>&1 || need+=(nodejs npm)  # mini-program tests (miniprogram/)
 fi
 apt_install "${need[@]}"
+# nginx only for `nginx -t` on deploy/nginx in the tests: unpacked into .tools, never started.
+if [ "$want_browser" = 1 ] && ! command -v nginx >/dev/null 2>&1 && [ ! -x .tools/nginx/usr/sbin/nginx ]; then
+  (r=$PWD; d=$(mktemp -d); mkdir -p "$r/.tools/nginx" && cd "$d" && apt-get download -qq nginx 2>/dev/null && dpkg -x nginx_*.deb "$r/.tools/nginx"; rm -rf "$d") || echo "nginx not unpacked: the nginx -t check will be skipped" >&2
+fi
 
 PY=${PYTHON:-python3.11}
 command -v "$PY" >/dev/null 2>&1 || PY=python3

@@ -38,17 +38,30 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
     from server import models  # noqa: F401 - every table registered before migrations run
+    from server.common.inputs import (
+        BoundedIntConverter,
+        install_input_guard,
+        register_converter_docs,
+    )
     from server.errors import register_error_handlers
     from server.extensions import api, db, limiter, migrate, redis_accessor
     from server.people.access import init_access
+    from server.redis_urls import limits_storage
 
+    app.url_map.converters["int"] = BoundedIntConverter  # before any route is added
     db.init_app(app)
+    from server.common.pii import install_phone_hashes
+
+    install_phone_hashes(db.Model)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         _tune_sqlite(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True,
                      compare_type=True)
     redis_accessor.init_app(app)
-    app.config["RATELIMIT_STORAGE_URI"] = _limits_uri(redis_accessor.url(app))
+    storage_uri, storage_options = limits_storage(redis_accessor.url(app))
+    app.config["RATELIMIT_STORAGE_URI"] = storage_uri
+    if storage_options:
+        app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", storage_options)
     app.config.setdefault("RATELIMIT_KEY_PREFIX", "sl:rl")
     limiter.init_app(app)
     api.init_app(app)
@@ -60,6 +73,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         "cookie", {"type": "apiKey", "in": "cookie", "name": "sl_session",
                    "description": "console session; writes also need X-CSRF-Token"}
     )
+    register_converter_docs(api)
     init_access(app)
 
     import importlib
@@ -75,21 +89,33 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(health_bp)
     app.register_blueprint(pages_bp)
     register_error_handlers(app)
+    install_input_guard(app)  # after the audit hook, before identity, CSRF and limits
 
     from server.cli import register_cli
     from server.meetings.fastpath import install as install_vote_fast_path
 
     install_vote_fast_path(app)
+    from server.common.headers import install_security_headers
+
+    install_security_headers(app)  # outermost: the fast path's answers carry them too
+    _init_ops(app)
 
     register_cli(app)
     return app
 
 
-def _limits_uri(redis_url: str) -> str:
-    """Translate a redis-py URL into the `limits` storage URI."""
-    if redis_url.startswith("unix://"):
-        return "redis+unix://" + redis_url[len("unix://"):]
-    return redis_url
+def _init_ops(app: Flask) -> None:
+    """Readiness, metrics, request ids and JSON logs (the request-id layer goes outermost)."""
+    from server.ops import metrics, middleware
+    from server.ops.logs import configure_logging
+    from server.ops.ready import watch_sigterm
+    from server.ops.views import bp as ops_bp
+
+    configure_logging(app)
+    metrics.init_app(app)
+    app.register_blueprint(ops_bp)
+    middleware.install(app)
+    watch_sigterm(app)
 
 
 def _tune_sqlite(app: Flask) -> None:

@@ -24,6 +24,7 @@ def register_cli(app: Flask) -> None:
     from server.evaluation.cli import evaluation_cli
     from server.meetings.cli import meetings_cli
     from server.notify.cli import deliver_command
+    from server.ops.cli import backup_command, restore_command
     from server.people.users_cli import users_cli
     from server.sites.cli import posters_command
     from server.supervision.cli import supervision_cli
@@ -31,7 +32,7 @@ def register_cli(app: Flask) -> None:
 
     for command in (posters_command, deliver_command, evaluation_cli, meetings_cli,
                     supervision_cli, assessment_cli, thinktank_cli, audit_cli, users_cli,
-                    district_cli):
+                    district_cli, backup_command, restore_command):
         app.cli.add_command(command)
 
 
@@ -198,30 +199,12 @@ def _banner(app: Flask, host: str, port: int, demo: bool) -> str:
 
 
 def _run_gunicorn(host: str, port: int, workers: int, instance: str) -> None:
-    """Run gunicorn in a child process; this process keeps the embedded Redis until it ends."""
-    import subprocess
-    import sys
+    """Run gunicorn and the persister, supervised, until SIGTERM/SIGINT (see server.runner).
 
-    # gevent: big-screen event streams are long-lived; a thread per stream would run out.
-    # A separate gunicorn process lets gevent patch the standard library before anything
-    # of ours is imported.
-    args = [
-        sys.executable, "-m", "gunicorn", "server:create_app()",
-        "--bind", f"{host}:{port}", "--workers", str(workers),
-        "--worker-class", "gevent", "--worker-connections", "2000",
-        "--timeout", "60", "--graceful-timeout", "10",
-    ]
-    env = dict(os.environ, SHANGLIANG_INSTANCE=instance)
-    # Ballots go from Redis to the database in their own process, not in the vote workers.
-    persister = subprocess.Popen(  # noqa: S603 - fixed argv
-        [sys.executable, "-m", "flask", "--app", "server", "meetings", "persist"],
-        env=env, cwd=str(ROOT))
-    process = subprocess.Popen(args, env=env, cwd=str(ROOT))  # noqa: S603 - fixed argv
-    try:
-        process.wait()
-    except KeyboardInterrupt:
-        process.wait(timeout=15)
-    finally:
-        # After gunicorn, so ballots accepted until the end are drained once more.
-        persister.terminate()
-        persister.wait(timeout=30)
+    This process keeps the embedded Redis and the sweeper until the children have stopped.
+    """
+    from server.runner import run_services
+
+    code = run_services(host, port, workers, instance)
+    if code:
+        raise click.exceptions.Exit(code)

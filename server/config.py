@@ -9,7 +9,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _bool(value: str | None, default: bool) -> bool:
+def _bool(value: str | None, default: Any) -> Any:
     if value is None or value == "":
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
@@ -34,14 +34,23 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "WECHAT_SECRET": env.get("WECHAT_SECRET", ""),
         "WECHAT_API_BASE": env.get("WECHAT_API_BASE", "https://api.weixin.qq.com").rstrip("/"),
         "WECHAT_TIMEOUT": float(env.get("WECHAT_TIMEOUT", "5")),
-        "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), False),
+        # Unset: Secure exactly when the public address is https (see finalize).
+        "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), None),
         "LOGIN_MAX_FAILURES": int(env.get("LOGIN_MAX_FAILURES", "5")),
-        "LOGIN_LOCK_MINUTES": int(env.get("LOGIN_LOCK_MINUTES", "15")),
+        # Sign-in throttling per (address, username): after LOGIN_MAX_FAILURES free failures
+        # each attempt waits twice as long as the last, from the base up to the cap.
+        "LOGIN_DELAY_BASE_SECONDS": float(env.get("LOGIN_DELAY_BASE_SECONDS", "1")),
+        "LOGIN_DELAY_MAX_SECONDS": int(env.get("LOGIN_DELAY_MAX_SECONDS", "900")),
         "API_TOKEN_DAYS": int(env.get("API_TOKEN_DAYS", "30")),
         "RESIDENT_TOKEN_DAYS": int(env.get("RESIDENT_TOKEN_DAYS", "365")),
         "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),
         # How many reverse proxies in front append to X-Forwarded-For (0: believe no header).
-        "AUDIT_TRUSTED_PROXIES": int(env.get("AUDIT_TRUSTED_PROXIES", "0")),
+        # The one setting for the audit log's addresses and every rate limit's address
+        # (env TRUSTED_PROXIES; AUDIT_TRUSTED_PROXIES is its older name).
+        "AUDIT_TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES")
+                                     or env.get("AUDIT_TRUSTED_PROXIES") or "0"),
+        # Key for personal data at rest (32 bytes, base64); unset: derived from SECRET_KEY.
+        "PII_KEY": env.get("PII_KEY", ""),
         "CJK_FONT_PATH": env.get("CJK_FONT_PATH", ""),
         # Answer well-formed new ballots before Flask's request cycle (meetings.fastpath).
         "VOTE_FAST_PATH": _bool(env.get("VOTE_FAST_PATH"), True),
@@ -52,6 +61,14 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "SUPERVISION_YELLOW_DAYS": float(env.get("SUPERVISION_YELLOW_DAYS", "1")),
         "SUPERVISION_SWEEPER": env.get("SUPERVISION_SWEEPER", "auto").strip().lower(),
         "SUPERVISION_SWEEP_SECONDS": int(env.get("SUPERVISION_SWEEP_SECONDS", "60")),
+        # Operations (server/ops): JSON log lines unless "text"; the bearer token Prometheus
+        # sends to /metrics (without one, only loopback callers not behind a proxy).
+        "LOG_FORMAT": env.get("LOG_FORMAT", ""),
+        "METRICS_TOKEN": env.get("METRICS_TOKEN", ""),
+        # Redis with a replica (Sentinel): answer a new ballot only once this many replicas
+        # have it (WAIT, at most REDIS_WAIT_MS), so a failover loses no acknowledged ballot.
+        "REDIS_WAIT_REPLICAS": int(env.get("REDIS_WAIT_REPLICAS", "0")),
+        "REDIS_WAIT_MS": int(env.get("REDIS_WAIT_MS", "500")),
         "TESTING": False,
     }
     if env.get("INTAKE_TRACKING_PREFIX"):
@@ -79,6 +96,8 @@ def finalize(cfg: dict[str, Any]) -> dict[str, Any]:
     if not cfg.get("SECRET_KEY"):
         cfg["SECRET_KEY"] = _instance_secret(instance)
     cfg.setdefault("MEDIA_PATH", str(instance / "media"))
+    if cfg.get("SESSION_COOKIE_SECURE") is None:
+        cfg["SESSION_COOKIE_SECURE"] = str(cfg.get("PUBLIC_BASE_URL", "")).startswith("https://")
     cfg["SESSION_COOKIE_HTTPONLY"] = True
     cfg["SESSION_COOKIE_SAMESITE"] = "Lax"
     cfg["SESSION_COOKIE_NAME"] = "sl_session"

@@ -7,10 +7,13 @@ import fcntl
 import hashlib
 import importlib.util
 import shutil
+import signal
 import subprocess
 import tempfile
+import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import redis
 from redis.backoff import NoBackoff
@@ -43,6 +46,20 @@ def _socket_path(data_dir: Path) -> Path:
         return path
     digest = hashlib.sha1(str(data_dir).encode()).hexdigest()[:12]
     return Path(tempfile.gettempdir()) / f"shangliang-{digest}.sock"
+
+
+def _stop_with_this_thread() -> Any:
+    """Have the server shut down (SIGTERM: the AOF is flushed) if its starter dies unclean.
+
+    Whoever starts it stops it at exit (atexit); this covers a SIGKILLed starter (`flask
+    serve`, a test run), which would otherwise leave a redis-server holding the data folder.
+    The kernel signals when the starting *thread* ends, so only the main thread arms it.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    from server.runner import die_with_parent
+
+    return die_with_parent(signal.SIGTERM)
 
 
 class EmbeddedRedis:
@@ -97,7 +114,8 @@ class EmbeddedRedis:
                 "--logfile", str(self.data_dir / "redis.log"),
             ]
             self.process = subprocess.Popen(  # noqa: S603 - fixed argv, our own binary
-                args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+                args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+                preexec_fn=_stop_with_this_thread(),  # noqa: PLW1509 - only prctl runs
             )
             deadline = time.monotonic() + timeout
             while time.monotonic() < deadline:

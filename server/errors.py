@@ -65,6 +65,7 @@ HTTP_MESSAGES = {
     405: ("method_not_allowed", "不支持此请求方式"),
     409: ("conflict", "当前状态不允许此操作"),
     413: ("payload_too_large", "上传的内容太大"),
+    414: ("uri_too_long", "请求地址太长"),
     415: ("unsupported_media_type", "不支持的内容类型"),
     422: ("validation_failed", "提交的数据有误"),
     429: ("rate_limited", "操作太频繁，请稍后再试"),
@@ -122,8 +123,37 @@ def error_response(
     return response
 
 
+# A 429 whose cause does not say when to come back (WeChat's frequency limit) says a minute.
+DEFAULT_RETRY_AFTER = 60
+
+
 def _handle_domain(exc: DomainError) -> Response:
-    return error_response(exc.status, exc.code, exc.message, exc.errors)
+    errors = exc.errors
+    if exc.status == 429 and not isinstance(errors.get("retry_after"), int):
+        errors = {**errors, "retry_after": DEFAULT_RETRY_AFTER}
+    response = error_response(exc.status, exc.code, exc.message, errors)
+    retry_after = errors.get("retry_after")
+    if isinstance(retry_after, int) and not isinstance(retry_after, bool):
+        # Every "come back later" (429, 503 vote_pending) says when, in seconds, twice:
+        # errors.retry_after for our pages and the Retry-After header for everyone else.
+        response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
+def _limit_retry_after() -> int:
+    """Seconds until the rate limit the current request broke lets it through again."""
+    import math
+    import time
+
+    from server.extensions import limiter
+
+    try:
+        current = limiter.current_limit
+        if current is not None:
+            return max(1, math.ceil(current.reset_at - time.time()))
+    except Exception:  # noqa: BLE001 - the limiter's storage away: a safe guess
+        pass
+    return DEFAULT_RETRY_AFTER
 
 
 def _handle_http(exc: HTTPException) -> Response:
@@ -137,13 +167,29 @@ def _handle_http(exc: HTTPException) -> Response:
         if isinstance(messages, dict) and len(messages) == 1:
             messages = next(iter(messages.values()))
         errors = translate_field_errors(messages)
+        if not isinstance(errors, dict):  # the documented shape: field -> messages
+            errors = {"_schema": errors}
     if status == 429:
-        errors = {"retry_after": exc.description} if exc.description else {}
+        errors = {"retry_after": _limit_retry_after()}
     response = error_response(status, code, message, errors)
-    for header, value in (exc.get_headers() if status in (405, 429) else []):
-        if header.lower() in {"allow", "retry-after"}:
+    for header, value in (exc.get_headers() if status == 405 else []):
+        if header.lower() == "allow":
             response.headers[header] = value
+    if status == 429:
+        response.headers["Retry-After"] = str(errors["retry_after"])
     return response
+
+
+def _handle_data_error(exc: Exception) -> Response:
+    # The database refused a value the checks let through (say, a number out of range):
+    # the request's transaction is rolled back, and the caller hears it was their input.
+    from flask import current_app
+
+    from server.extensions import db
+
+    db.session.rollback()
+    current_app.logger.warning("database refused a value: %s", exc)
+    return error_response(422, "validation_failed", "提交的数据超出允许的范围")
 
 
 def _handle_unexpected(exc: Exception) -> Response:
@@ -157,4 +203,7 @@ def register_error_handlers(app: Flask) -> None:
     """Route every error through the one shape (after flask-smorest registered its own)."""
     app.register_error_handler(DomainError, _handle_domain)
     app.register_error_handler(HTTPException, _handle_http)
+    from sqlalchemy.exc import DataError
+
+    app.register_error_handler(DataError, _handle_data_error)
     app.register_error_handler(Exception, _handle_unexpected)

@@ -9,7 +9,6 @@ from typing import Any
 import redis
 from flask import Flask, current_app, request
 from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
@@ -17,6 +16,7 @@ from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
 from server.embedded_redis import EmbeddedRedis
+from server.redis_urls import make_client
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -65,7 +65,8 @@ class ShangliangLimiter(Limiter):
         after = app.after_request_funcs.get(None, [])
         for i, hook in enumerate(after):
             if isinstance(hook, partial) and hook.func is inject and hook.args == (self,):
-                after[i] = _unless_unlimited(hook, default=lambda response: response)
+                after[i] = _unless_unlimited(_keeping_retry_after(hook),
+                                             default=lambda response: response)
         release = getattr(self, "_Limiter__release_context", None)
         teardown = app.teardown_request_funcs.get(None, [])
         for i, hook in enumerate(teardown):
@@ -84,6 +85,24 @@ def _unlimited_view() -> bool:
     return bool(getattr(view, "_sl_unlimited", False))
 
 
+def _keeping_retry_after(hook: Any) -> Any:
+    """Keep a Retry-After our error handler set (it matches the body's errors.retry_after).
+
+    Flask-Limiter rewrites the header after the handler as int(reset - now), which can say
+    one second less than the body, or 0.
+    """
+
+    @wraps(hook)
+    def wrapper(response: Any) -> Any:
+        ours = response.headers.get("Retry-After") if response.status_code >= 400 else None
+        response = hook(response)
+        if ours is not None:
+            response.headers["Retry-After"] = ours
+        return response
+
+    return wrapper
+
+
 def _unless_unlimited(hook: Any, default: Any) -> Any:
     @wraps(hook)
     def wrapper(arg: Any = None) -> Any:
@@ -92,7 +111,14 @@ def _unless_unlimited(hook: Any, default: Any) -> Any:
     return wrapper
 
 
-limiter = ShangliangLimiter(key_func=get_remote_address, default_limits=[],
+def _client_address() -> str:
+    from server.common.limits import client_address
+
+    return client_address()
+
+
+# Keyed on the caller's real address (the trusted-proxy setting), not the proxy's.
+limiter = ShangliangLimiter(key_func=_client_address, default_limits=[],
                             headers_enabled=True)
 
 
@@ -123,7 +149,7 @@ class RedisAccessor:
             url = self.url(app)
             with state["lock"]:
                 if state["client"] is None:
-                    state["client"] = redis.Redis.from_url(
+                    state["client"] = make_client(
                         url,
                         decode_responses=True,
                         socket_timeout=app.config.get("REDIS_SOCKET_TIMEOUT", 2.0),

@@ -8,6 +8,7 @@ from string import Template
 from flask import Blueprint, Response, current_app, redirect, request, send_from_directory
 from markupsafe import escape
 
+from server.common.limits import client_address
 from server.sites import scans
 
 bp = Blueprint("pages", __name__)
@@ -39,7 +40,7 @@ def index() -> Response:
 def resident_site(code: str) -> Response:
     """Count the scan of a site's QR code, then open its page (the URL on the poster)."""
     device = scans.identify_device(
-        request.cookies.get(scans.DEVICE_COOKIE), request.remote_addr,
+        request.cookies.get(scans.DEVICE_COOKIE), client_address(),
         request.headers.get("User-Agent", ""), current_app.config["SECRET_KEY"],
     )
     # HEAD is what link checkers and preview bots send; a person's scan is a GET.

@@ -229,8 +229,31 @@ def browser() -> Iterator[Any]:
 
     with sync_playwright() as pw:
         instance = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield instance
+        yield CspTolerantBrowser(instance)
         instance.close()
+
+
+class CspTolerantBrowser:
+    """The browser, whose contexts let Playwright's string predicates run under our CSP.
+
+    `wait_for_function("...")` compiles its string in the page, which the pages' policy
+    (no eval) refuses; contexts bypass the CSP unless a test asks for it
+    (`new_context(bypass_csp=False)`, as tests/browser/test_csp.py does).
+    """
+
+    def __init__(self, browser: Any) -> None:
+        self._browser = browser
+
+    def new_context(self, **kwargs: Any) -> Any:
+        kwargs.setdefault("bypass_csp", True)
+        return self._browser.new_context(**kwargs)
+
+    def new_page(self, **kwargs: Any) -> Any:
+        kwargs.setdefault("bypass_csp", True)
+        return self._browser.new_page(**kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._browser, name)
 
 
 @pytest.fixture

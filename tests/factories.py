@@ -98,3 +98,7 @@ def login(client: FlaskClient, user: User, password: str = PASSWORD) -> str:
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+# The committed OpenAPI document (schemathesis and the authorization walk read it).
+ROOT_OPENAPI = str(__import__("pathlib").Path(__file__).resolve().parent.parent / "openapi.json")

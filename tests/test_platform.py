@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
+import redis as redis_lib
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
@@ -22,6 +25,38 @@ def test_healthz_reports_database_and_redis(client):
     body = response.get_json()
     assert body["status"] == "ok"
     assert body["database"]["ok"] and body["redis"]["ok"]
+
+
+def test_healthz_says_whether_redis_keeps_its_data(client, redis, tmp_path):
+    from server.embedded_redis import redis_server_binary
+    from server.health import redis_persistence
+    from tests.conftest import free_port
+
+    body = client.get("/healthz").get_json()
+    expected = redis.config_get("appendonly")["appendonly"]
+    assert body["redis"]["appendonly"] == expected
+    assert ("warning" in body["redis"]) == (expected != "yes")
+    # A Redis without its append-only file (our own, on a free port) gets a plain warning.
+    port = free_port()
+    proc = subprocess.Popen([redis_server_binary(), "--port", str(port), "--bind", "127.0.0.1",
+                             "--appendonly", "no", "--save", "", "--dir", str(tmp_path)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        other = redis_lib.Redis(port=port, decode_responses=True)
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                other.ping()
+                break
+            except redis_lib.ConnectionError:
+                assert time.monotonic() < deadline, "our redis-server did not start"
+                time.sleep(0.05)
+        report = redis_persistence(other)
+        assert report["appendonly"] == "no" and "AOF" in report["warning"]
+        other.close()
+    finally:
+        proc.kill()
+        proc.wait()
 
 
 def test_unknown_api_path_uses_the_error_shape(client):

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0018_calendar_years'
-down_revision = '0016_notify_subscriptions'
+down_revision = '0017_poll_tally_state'
 branch_labels = None
 depends_on = None
 

@@ -56,6 +56,8 @@ def workbook_bytes(departments: dict[str, Any], sites: dict[str, Any],
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
+    from server.common.tables import storable_cell
+
     label = departments["period"]["label"]
     dept_rows, dept_rates = _score_rows("department", departments)
     site_rows, site_rates = _score_rows("site", sites)
@@ -77,7 +79,7 @@ def workbook_bytes(departments: dict[str, Any], sites: dict[str, Any],
         sheet.append([f"有事好商量 · {title}"])
         sheet["A1"].font = Font(bold=True, size=13)
         for row in rows:
-            sheet.append(["—" if value is None else value for value in row])
+            sheet.append(["—" if value is None else storable_cell(value) for value in row])
         for cell in sheet[2]:
             cell.font = Font(bold=True)
         for row in sheet.iter_rows(min_row=3):

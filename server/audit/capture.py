@@ -31,6 +31,7 @@ from typing import Any, TypeVar
 from flask import Flask, Response, current_app, g, request, session
 
 from server.common.models import utcnow
+from server.common.text import clean_text, mask_phones_in_text
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +55,6 @@ SECRET_KEY = re.compile(
     r"photo|image|picture|avatar|file|blob|base64|first_name|last_name|full_name|real_?name",
     re.IGNORECASE,
 )
-PHONE_IN_TEXT = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
 RULE_PARAM = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 VOTE_PATH_TEMPLATE = "/api/v1/polls/{poll_id}/votes"
 
@@ -114,7 +114,8 @@ def recorded_by_ballot_stream() -> None:
 
 
 def ballot_record(poll_id: int, resident_id: int, cast_ms: int, choices: list[int],
-                  key_in_body: bool, agent: str, ip: str) -> dict[str, Any]:
+                  key_in_body: bool, agent: str, ip: str,
+                  request_id: str | None = None) -> dict[str, Any]:
     """Rebuild the audit record of an accepted vote from its ballot stream entry.
 
     The same fields the hook writes for `POST /api/v1/polls/<id>/votes` answered 200 (the
@@ -129,6 +130,7 @@ def ballot_record(poll_id: int, resident_id: int, cast_ms: int, choices: list[in
         "resource": {"poll_id": poll_id}, "status": 200, "outcome": "ok",
         "personal_data": False, "ip": ip or None, "user_agent": agent or None,
         "summary": _vote_summary(tuple(choices), key_in_body), "duration_ms": None,
+        "request_id": request_id,
     }
 
 
@@ -217,7 +219,7 @@ def build_record(response: Response, spec: AuditSpec | None = None) -> dict[str,
     if username is None and spec is not None and spec.action in CREDENTIAL_ACTIONS \
             and isinstance(body, dict) and isinstance(body.get("username"), str):
         # A failed sign-in: keep the name that was tried (never the password).
-        username = body["username"][:64]
+        username = clean_text(body["username"][:64])
     status = response.status_code
     started = g.get("audit_t0")
     rule = request.url_rule
@@ -241,6 +243,7 @@ def build_record(response: Response, spec: AuditSpec | None = None) -> dict[str,
         "user_agent": (request.user_agent.string or "")[:USER_AGENT_MAX] or None,
         "summary": summarize(body),
         "duration_ms": int((time.perf_counter() - started) * 1000) if started else None,
+        "request_id": request.environ.get("sl.request_id"),
     }
 
 
@@ -395,7 +398,8 @@ def _redact(value: Any, depth: int) -> Any:
     if isinstance(value, dict):
         if depth >= DEPTH_MAX:
             return "{…}"
-        return {str(k)[:40]: (REDACTED if SECRET_KEY.search(str(k)) else _redact(v, depth + 1))
+        return {clean_text(str(k)[:40]):
+                (REDACTED if SECRET_KEY.search(str(k)) else _redact(v, depth + 1))
                 for k, v in list(value.items())[:30]}
     if isinstance(value, list):
         if depth >= DEPTH_MAX:
@@ -405,7 +409,7 @@ def _redact(value: Any, depth: int) -> Any:
             items.append(f"…共 {len(value)} 项")
         return items
     if isinstance(value, str):
-        text = PHONE_IN_TEXT.sub(r"\1****\2", value)
+        text = mask_phones_in_text(clean_text(value)) or ""
         return text if len(text) <= STRING_MAX_CHARS else text[:STRING_MAX_CHARS] + "…"
     if value is None or isinstance(value, bool | int | float):
         return value

@@ -41,6 +41,8 @@ class AuditEvent(db.Model):
     user_agent: Mapped[str | None] = mapped_column(String(200))
     summary: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     duration_ms: Mapped[int | None] = mapped_column(Integer)
+    # The request id (X-Request-Id) also found in the log lines of the same request.
+    request_id: Mapped[str | None] = mapped_column(String(64), index=True)
     # Redis stream entry id of records that came through the stream: makes the drain
     # idempotent when it dies between the insert and the XDEL.
     stream_id: Mapped[str | None] = mapped_column(String(32), unique=True)

@@ -7,15 +7,23 @@ import io
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from server.common.text import clean_text
+
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMULA_STARTS = ("=", "+", "-", "@")
 
 
 def safe_cell(value: Any) -> Any:
-    """Quote text a spreadsheet would run as a formula (residents' and callers' text)."""
+    """Quote text a spreadsheet would run as a formula, drop what XLSX cannot hold."""
+    value = storable_cell(value)
     if isinstance(value, str) and value[:1] in FORMULA_STARTS:
         return "'" + value
     return value
+
+
+def storable_cell(value: Any) -> Any:
+    """Drop control characters and lone surrogates an XLSX file cannot hold."""
+    return clean_text(value) if isinstance(value, str) else value
 
 
 def table_file(columns: Sequence[str], rows: Iterable[Sequence[Any]], fmt: str,

@@ -6,17 +6,20 @@ the GeoReport error shape (a list of {code, description}).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
+from marshmallow import ValidationError
 from sqlalchemy import select
 
 from server.common.models import utcnow
+from server.common.text import mask_phones_in_text
 from server.dispatch.models import Case
-from server.errors import DomainError
+from server.errors import DomainError, translate_field_errors
 from server.extensions import db
 from server.intake.models import STATES, Category, Opinion
+from server.intake.schemas import IntakeStaffReportSchema
 from server.people.models import User
 from server.sites.models import Department, Site
 
@@ -85,7 +88,7 @@ def request_payload(opinion: Opinion, case: Case | None) -> dict[str, Any]:
         "status_notes": notes,
         "service_name": opinion.category.name if opinion.category else "社情民意",
         "service_code": opinion.category.code if opinion.category else "",
-        "description": opinion.text,
+        "description": mask_phones_in_text(opinion.text),
         "agency_responsible": dept.name if dept else (
             f"政协委员 {member.display_name}" if member else "区政协指挥调度中心"),
         "service_notice": "",
@@ -101,9 +104,16 @@ def request_payload(opinion: Opinion, case: Case | None) -> dict[str, Any]:
     }
 
 
+# Published: reports staff accepted (and what came of them); never those still waiting for
+# acceptance, declined, merged into another or voided.
+UNPUBLISHED_STATES = ("received", "declined", "merged", "voided")
+# Who may file through Open311: the roles that may enter a report on a resident's behalf.
+INTAKE_STAFF_ROLES = frozenset({"admin", "dispatcher", "moderator"})
+
+
 def _public() -> Any:
     return (select(Opinion, Case).outerjoin(Case, Case.opinion_id == Opinion.id)
-            .where(Opinion.moderation == "ok"))
+            .where(Opinion.moderation == "ok", Opinion.state.not_in(UNPUBLISHED_STATES)))
 
 
 def _parse_time(name: str) -> datetime | None:
@@ -116,7 +126,10 @@ def _parse_time(name: str) -> datetime | None:
         raise GeoReportError(400, f"{name} must be a W3C datetime") from exc
     if value.tzinfo is None:
         raise GeoReportError(400, f"{name} must include a time zone offset")
-    return value
+    try:
+        return value.astimezone(UTC)  # 9999-12-31T23:59:59-23:59 is past the last year
+    except OverflowError as exc:
+        raise GeoReportError(400, f"{name} is out of range") from exc
 
 
 def _check_format(fmt: str) -> None:
@@ -186,7 +199,7 @@ def create_request(fmt: str) -> tuple[Response, int]:
     from server.people.services import user_for_api_token
 
     user = user_for_api_token(str(form.get("api_key") or ""))
-    if user is None:
+    if user is None or not user.roles & INTAKE_STAFF_ROLES:
         raise GeoReportError(403, "a valid api_key (a staff API token) is required")
     category = db.session.scalar(select(Category).where(
         Category.code == str(form.get("service_code") or ""), Category.active.is_(True)))
@@ -202,12 +215,18 @@ def create_request(fmt: str) -> tuple[Response, int]:
     from server.sites.services import site_by_code
 
     site = site_by_code(site_code)
-    receipt = enter_on_behalf(user, {
-        "site_id": site.id, "text": description, "category_id": category.id,
-        "phone": form.get("phone") or None,
-        "contact_name": " ".join(filter(None, [form.get("last_name"), form.get("first_name")]))
-        or None,
-    })
+    try:  # the same rules as staff entering a report on a resident's behalf
+        data = IntakeStaffReportSchema().load({
+            "site_id": site.id, "text": description, "category_id": category.id,
+            "phone": form.get("phone") or None,
+            "contact_name": " ".join(filter(None, [str(form.get("last_name") or ""),
+                                                   str(form.get("first_name") or "")]))
+            or None,
+        })
+    except ValidationError as exc:
+        detail = "; ".join(f"{k}: {v}" for k, v in translate_field_errors(exc.messages).items())
+        raise GeoReportError(400, detail) from exc
+    receipt = enter_on_behalf(user, data)
     opinion = receipt.opinion
     return jsonify([{"service_request_id": opinion.tracking_no,
                      "service_notice": "已收到，将在工作日内受理",

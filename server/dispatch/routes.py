@@ -130,7 +130,7 @@ def set_rule(body: dict[str, Any]) -> list[dict[str, Any]]:
     return services.set_rule(require_staff(), **body)
 
 
-@blp.route("/dispatch/calendar/<int:year>")
+@blp.route("/dispatch/calendar/<int(min=1900, max=2200):year>")
 @blp.response(200, CalendarYearSchema)
 def calendar_year(year: int) -> dict[str, Any]:
     """Describe a year's calendar: entered days, package coverage, fallback warning."""

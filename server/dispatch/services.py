@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, false, func, or_, select, true
 from server.audit.capture import flag_personal_data, personal_data_shown
 from server.common.models import utcnow
 from server.common.tables import table_file
-from server.common.text import local_time, mask_phone
+from server.common.text import local_time, mask_phone, mask_phones_in_text
 from server.dispatch import workflow
 from server.dispatch.models import (
     CalendarDay,
@@ -340,7 +340,7 @@ def _summary(opinion: Opinion, case: Case | None, user: User,
         "kind_name": KINDS.get(opinion.kind, opinion.kind),
         "category_id": opinion.category_id,
         "category_name": opinion.category.name if opinion.category else None,
-        "text": opinion.text,
+        "text": mask_phones_in_text(opinion.text),  # the detail unmasks for phone roles
         "site_id": opinion.site_id,
         "unit_id": opinion.unit_id,
         "created_at": opinion.created_at,
@@ -382,6 +382,7 @@ def get_case(user: User, opinion_id: int) -> dict[str, Any]:
         "unit_name": unit.name if unit else None,
         "phone": opinion.phone if phone_visible else mask_phone(opinion.phone),
         "phone_masked": not phone_visible,
+        "text": opinion.text if phone_visible else mask_phones_in_text(opinion.text),
         "contact_name": getattr(opinion, "contact_name", None),
         "anonymous": opinion.anonymous,
         "answer": opinion.answer,
@@ -628,7 +629,8 @@ def export_cases(user: User, filters: dict[str, Any], fmt: str) -> tuple[bytes, 
         table.append([
             opinion.tracking_no, STATES.get(opinion.state, opinion.state),
             KINDS.get(opinion.kind, opinion.kind),
-            opinion.category.name if opinion.category else "", opinion.text,
+            opinion.category.name if opinion.category else "",
+            opinion.text if visible else mask_phones_in_text(opinion.text),
             (opinion.phone if visible else mask_phone(opinion.phone)) or "",
             sites.get(opinion.site_id, ""), units.get(opinion.unit_id, ""), assignee or "",
             local_time(case.answer_due_at).strftime("%Y-%m-%d %H:%M")

@@ -22,7 +22,7 @@ from server.common.text import SHANGHAI, local_time, mask_phone
 from server.duty.models import DutyEvent, DutySetting
 from server.errors import Forbidden, NotFound, ValidationFailed
 from server.extensions import db
-from server.people.models import Member, MemberSite, User
+from server.people.models import Member, User
 from server.sites.models import Circle, Unit
 
 KINDS: dict[str, str] = {
@@ -125,12 +125,15 @@ def score_of(counts: dict[str, list[int]], settings: dict[str, float]) -> dict[s
 def _member_row(member: Member, counts: dict[str, list[int]], settings: dict[str, float],
                 sectors: dict[int, Unit | None]) -> dict[str, Any]:
     sector = sectors.get(member.id)
+    scored = score_of(counts, settings)
+    if not member.sites:
+        scored["shortfall"] = 0  # a member attached to no site is not assessed on site work
     return {"member_id": member.id, "name": member.name,
             "circle": member.circle.name if member.circle else "",
             "sector": sector.name if sector else "",
             "phone": mask_phone(member.phone),
             "sites": [link.site.name for link in member.sites],
-            **score_of(counts, settings)}
+            **scored}
 
 
 def _sector(unit: Unit | None) -> Unit | None:
@@ -220,8 +223,7 @@ def my_record(user: User, year: int | None = None) -> dict[str, Any]:
 def shortfalls(year: int | None = None) -> list[dict[str, Any]]:
     """List members with attached sites whose site activities fall short of the requirement."""
     year = year or this_year()
-    attached = set(db.session.scalars(select(MemberSite.member_id)))
-    members = [m for m in _members() if m.id in attached]
+    members = [m for m in _members() if m.sites]
     counts = _counts(year, [m.id for m in members])
     settings = current_settings()
     sectors = {m.id: _sector(m.unit) for m in members}

@@ -4,7 +4,7 @@ Every report goes through the real workflow (server/dispatch/workflow) at past m
 (`now=`): deadlines come from the working-day calendar, sign-for deadlines are set on
 assignment, lateness is what the workflow computes, a 不满意 sends the case back for redo
 with a new deadline. So the demo's overdue and on-time figures follow the product's rules.
-A third of the reports fall in the current month, so a month view is never empty.
+Half the reports fall in the current month, so a month view is never empty.
 """
 
 from __future__ import annotations
@@ -41,8 +41,18 @@ class _Later(Exception):
     """The next step of a demo case would be in the future: the case stays where it is."""
 
 
+def _handler(dept: Department, admin: User, handlers: dict[int, User]) -> User:
+    """Return the department's own handler account (the demo's 交通运输局 has one), or admin."""
+    if dept.id not in handlers:
+        handlers[dept.id] = db.session.scalar(select(User).join(Grant).where(
+            Grant.role == "handler", Grant.department_id == dept.id,
+            User.id != dept.head_user_id).order_by(User.id)) or admin
+    return handlers[dept.id]
+
+
 def _drive(opinion_id: int, plan: str, created: datetime, now: datetime, rng: random.Random,
-           admin: User, dept: Department, resident: Resident | None) -> None:
+           admin: User, dept: Department, resident: Resident | None,
+           handlers: dict[int, User]) -> None:
     """Take one report through the workflow towards its plan, at plausible past moments."""
     from server.dispatch import workflow
     from server.dispatch.models import Case
@@ -77,10 +87,7 @@ def _drive(opinion_id: int, plan: str, created: datetime, now: datetime, rng: ra
     sign_due = case().sign_due_at or assigned + timedelta(days=1)
     signed = (assigned + (sign_due - assigned) * rng.uniform(0.05, 0.8)
               if rng.random() < 0.88 else sign_due + timedelta(hours=rng.uniform(2, 30)))
-    # The department's own handler account acts when it has one (the demo's 交通运输局).
-    handler = db.session.scalar(select(User).join(Grant).where(
-        Grant.role == "handler", Grant.department_id == dept.id, User.id != dept.head_user_id)
-        .order_by(User.id)) or admin
+    handler = _handler(dept, admin, handlers)
     at(signed, lambda t: workflow.sign(opinion_id, handler, now=t))
     if plan == "signed":
         return
@@ -114,6 +121,7 @@ def _file_reports(drawn: list[tuple[datetime, int, Site]], rng: random.Random, n
     from server.intake.models import Opinion
 
     fallback = next(iter(departments.values()))
+    handlers: dict[int, User] = {}
     for created, n, site in drawn:
         text, code, dept_code = REPORTS[(n * 7 + rng.randrange(3)) % len(REPORTS)]
         category = categories[code]
@@ -132,12 +140,12 @@ def _file_reports(drawn: list[tuple[datetime, int, Site]], rng: random.Random, n
         workflow.record_submission(opinion, resident_id=opinion.resident_id, entered_by_id=None)
         try:
             _drive(opinion.id, plan, created, now, rng, admin,
-                   departments.get(dept_code, fallback), resident)
+                   departments.get(dept_code, fallback), resident, handlers)
         except _Later:
             pass  # the next step is not due yet: nothing of it was written
 
 
-def seed_evaluation_demo(reports: int = 450, seed: int = 7) -> int:
+def seed_evaluation_demo(reports: int = 240, seed: int = 7) -> int:
     """Add reports driven through the workflow, meetings and scans for the demo; return reports."""
     from server.dispatch.demo import demo_categories
     from server.evaluation.models import OutcomeRating
@@ -165,7 +173,7 @@ def seed_evaluation_demo(reports: int = 450, seed: int = 7) -> int:
     drawn = []
     for n in range(reports):
         site = rng.choice(weighted)
-        if n % 3 == 0:  # this month, up to now
+        if n % 2 == 0:  # this month, up to now
             span = max(60.0, (now - month_start).total_seconds())
             created = now - timedelta(seconds=rng.uniform(30, span))
         else:

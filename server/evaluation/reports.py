@@ -88,6 +88,8 @@ def workbook_bytes(data: dict[str, Any]) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
+    from server.common.tables import storable_cell
+
     book = Workbook()
     book.remove(book.active)
     title = f"{data['figures']['unit']['name']} {data['period']['label']}"
@@ -97,7 +99,7 @@ def workbook_bytes(data: dict[str, Any]) -> bytes:
         sheet.append([f"有事好商量 评价研判 · {title}"])
         sheet["A1"].font = Font(bold=True, size=13)
         for row in rows:
-            sheet.append(row)
+            sheet.append([storable_cell(value) for value in row])
         for cell in sheet[2]:
             cell.font = Font(bold=True)
         for row in sheet.iter_rows(min_row=3):

@@ -46,6 +46,7 @@ from server.errors import NotFound, ValidationFailed
 from server.evaluation import keys
 from server.extensions import db, get_redis
 from server.intake.models import OPEN_STATES, Category, Opinion, OpinionEvent
+from server.redis_urls import is_cluster
 from server.sites import keys as site_keys
 from server.sites.models import Site, Unit, in_subtree, path_within, subtree_unit_ids
 
@@ -557,6 +558,14 @@ def scan_visitors(site_ids: Iterable[int], period: Period, *,
     if not ids:
         return 0
     client = get_redis()
+    if is_cluster(client):
+        # A cluster refuses cross-slot keys, and PFCOUNT/PFMERGE in pipelines: sum the
+        # per-site unions (one site's days share a slot), as the fallback below.
+        try:
+            return sum(int(client.pfcount(*[site_keys.scan_visitors(sid, d)
+                                            for d in _days(period)]) or 0) for sid in ids)
+        except redis.RedisError:
+            return None
     try:
         # One PFCOUNT over every key estimates the union: a device counts once.
         found = _rollup_keys(client, ids, period, today or datetime.now(SHANGHAI).date())

@@ -26,7 +26,7 @@ from typing import Any
 import redis
 from sqlalchemy import func, select
 
-from server.common.text import SHANGHAI
+from server.common.text import SHANGHAI, mask_phones_in_text
 from server.evaluation import keys
 from server.evaluation.services import Period, _load_unit, _subtree_ids
 from server.extensions import db, get_redis
@@ -325,7 +325,8 @@ def _analyse(rows: _Rows, period: Period) -> dict[str, Any]:
             "count": len(members),
             "weeks": [per_week[k] for k in weeks],
             "opinions": [{"id": rows.ids[i], "tracking_no": rows.tracking[i],
-                          "text": rows.texts[i][:120], "date": rows.days[i].isoformat()}
+                          "text": mask_phones_in_text(rows.texts[i][:120]),
+                          "date": rows.days[i].isoformat()}
                          for i in sorted(members, key=lambda i: -rows.ids[i])[:50]],
         })
     return {"weeks": weeks, "keywords": keywords, "topics": topics}

@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from server.errors import DomainError, NotFound, ValidationFailed
 from server.extensions import db
+from server.intake.decode_pool import decode_bounded
 from server.intake.models import Opinion, OpinionPhoto
 from server.intake.ratelimit import check_rate
 from server.intake.settings import setting
@@ -144,8 +145,9 @@ def upload_photo(raw: bytes, *, resident: Resident | None = None,
     who = f"r{resident.id}" if resident else f"u{user.id if user else 0}"
     check_rate("upload", who, setting("INTAKE_RATE_UPLOAD"),
                "上传照片太频繁了，请 {minutes} 分钟后再试")
-    processed = process_photo(raw, max_bytes=setting("INTAKE_PHOTO_MAX_BYTES"),
-                                    max_pixels=setting("INTAKE_PHOTO_MAX_PIXELS"))
+    processed = decode_bounded(process_photo, raw,
+                               max_bytes=setting("INTAKE_PHOTO_MAX_BYTES"),
+                               max_pixels=setting("INTAKE_PHOTO_MAX_PIXELS"))
     root = current_app.config["MEDIA_PATH"]
     store_blob(root, processed.sha256, processed.data)
     store_blob(root, processed.thumb_sha256, processed.thumb)

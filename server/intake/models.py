@@ -20,6 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.common.models import UTCDateTime, utcnow
+from server.common.pii import EncryptedString
 from server.extensions import db
 
 # Workflow states (docs/architecture.md, "Glossary"); dispatch owns the transitions.
@@ -69,7 +70,9 @@ class Opinion(db.Model):
     category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"), index=True)
     kind: Mapped[str] = mapped_column(String(16), default="suggestion")
     text: Mapped[str] = mapped_column(Text)
-    phone: Mapped[str | None] = mapped_column(String(32))
+    # Encrypted at rest, found by its keyed hash (common.pii; migration 0020).
+    phone: Mapped[str | None] = mapped_column(EncryptedString(128))
+    phone_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     # Added by intake (0003): the name a staff member wrote down when entering on behalf.
     contact_name: Mapped[str | None] = mapped_column(String(32))
     anonymous: Mapped[bool] = mapped_column(Boolean, default=False)

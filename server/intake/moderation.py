@@ -9,7 +9,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from server.common.models import utcnow
-from server.common.text import mask_phone
+from server.common.text import mask_phone, mask_phones_in_text
 from server.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from server.extensions import db
 from server.intake import textmatch
@@ -116,7 +116,7 @@ def staff_summary(opinion: Opinion) -> dict[str, Any]:
         "tracking_no": opinion.tracking_no,
         "site_id": opinion.site_id,
         "category": opinion.category.name if opinion.category else None,
-        "text": opinion.text,
+        "text": mask_phones_in_text(opinion.text),
         "state": opinion.state,
         "moderation": opinion.moderation,
         "anonymous": opinion.anonymous,

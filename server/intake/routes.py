@@ -6,9 +6,9 @@ import re
 from typing import Any
 
 from flask import Response, request, send_file
-from flask_limiter.util import get_remote_address
 from flask_smorest import Blueprint
 
+from server.common.limits import client_address
 from server.errors import Unauthorized, ValidationFailed
 from server.intake import categories, media, moderation, resident, schemas, settings, submission
 from server.intake.models import Category, SensitiveWord
@@ -111,7 +111,7 @@ def photo(args: dict[str, Any], photo_id: int) -> Response:
 def submit(body: dict[str, Any]) -> dict[str, Any]:
     """Submit a report (一事一议) and get its public tracking number."""
     resident = require_resident()
-    receipt = submission.submit_report(resident, body, ip=get_remote_address() or "",
+    receipt = submission.submit_report(resident, body, ip=client_address(),
                                      idempotency_key=_idempotency_key())
     return _receipt(receipt)
 

@@ -10,6 +10,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from server.common.text import mask_phones_in_text as mask_text
+
 _lock = threading.Lock()
 _tokenizer: dict[str, Any] = {}
 
@@ -23,7 +25,6 @@ STOPWORDS = frozenset(
 )
 _WORD = re.compile(r"[\u4e00-\u9fff]|[A-Za-z0-9]{2,}")
 _NOISE = re.compile(r"[\s\u3000,.;:!?，。；：！？、“”‘’\"'()（）【】\[\]<>《》…—\-_*#@~·]+")
-_PHONE = re.compile(r"(?<!\d)(1\d{2})\d{4}(\d{4})(?!\d)")
 
 
 def tokenizer(cache_dir: str | None = None) -> Any:
@@ -86,8 +87,8 @@ def find_words(text: str, words: list[tuple[str, str]]) -> list[tuple[str, str]]
 
 
 def mask_phones_in_text(text: str) -> str:
-    """Hide mobile numbers written inside free text (138****1234)."""
-    return _PHONE.sub(r"\1****\2", text)
+    """Hide mobile numbers written inside free text (common.text's one masking rule)."""
+    return mask_text(text) or ""
 
 
 def excerpt(text: str, limit: int = 80) -> str:

@@ -8,7 +8,8 @@ with the same service call, the same answer bytes and the same audit row (writte
 persister from the ballot's stream entry, see meetings.persister). Everything else (other
 paths, a missing or forged token, a body the short cut does not take, a retry, a refusal,
 Redis unreachable) goes on to Flask untouched, body included, and gets the full rules,
-messages and audit; the vote script writes nothing unless it accepts, so a ballot is never
+messages and audit (while Redis is away that is a 503 `vote_pending`, see
+services.cast_vote); the vote script writes nothing unless it accepts, so a ballot is never
 counted twice. `VOTE_FAST_PATH = False` turns it off (tests compare both paths).
 """
 
@@ -25,6 +26,7 @@ from typing import Any
 from flask import Flask
 
 from server.audit.capture import USER_AGENT_MAX, client_ip_of
+from server.common.inputs import parse_json
 from server.people.access import RESIDENT_BEARER
 
 VOTE_PATH = re.compile(r"/api/v1/polls/([1-9][0-9]{0,17})/votes")
@@ -52,22 +54,25 @@ def vote_shortcut(data: Any) -> tuple[list[int], str | None, bool] | None:
 
 
 def ballot_audit(choices: list[int], key_in_body: bool, user_agent: str,
-                 ip: str | None) -> str:
+                 ip: str | None, request_id: str | None = None) -> str:
     """Pack what the vote's audit row needs beyond the ballot, for the ballot stream entry.
 
     An accepted ballot already travels to the database through the poll's stream; carrying
     the request's address and client there lets the persister write the audit row with the
     ballot, instead of the audit hook building and queueing one more record per vote.
+    The request id rides after the address, apart by a space (an address has none).
     """
     canonical = sorted(choices)
     order = "" if choices == canonical else ",".join(map(str, choices))
-    return f"{order}|{'1' if key_in_body else '0'}|{user_agent[:USER_AGENT_MAX]}\n{ip or ''}\n"
+    return f"{order}|{'1' if key_in_body else '0'}|{user_agent[:USER_AGENT_MAX]}\n{ip or ''}" \
+        + (f" {request_id}\n" if request_id else "\n")
 
 
-def answer_text(ballot_uid: str, poll_id: int, replay: bool, cast_at_ms: int) -> bytes:
+def answer_text(ballot_uid: str, poll_id: int, replay: bool, cast_at_ms: int,
+                choices: list[int]) -> bytes:
     """Return the vote's JSON answer (the same bytes as VoteAnswerSchema through jsonify)."""
     text = json.dumps({"ballot_id": ballot_uid, "poll_id": poll_id, "replay": replay,
-                       "cast_at_ms": cast_at_ms, "message": "已投票"},
+                       "cast_at_ms": cast_at_ms, "choices": choices, "message": "已投票"},
                       ensure_ascii=False, separators=(",", ":"))
     return (text + "\n").encode()
 
@@ -108,8 +113,8 @@ class VoteFastPath:
         raw = environ["wsgi.input"].read(length)
         environ["wsgi.input"] = io.BytesIO(raw)  # Flask reads the same body if we pass
         try:
-            parsed = vote_shortcut(json.loads(raw))
-        except Exception:  # noqa: BLE001 - not JSON, too deep...: Flask answers with the schema
+            parsed = vote_shortcut(parse_json(raw))
+        except Exception:  # noqa: BLE001 - not JSON, too deep...: Flask's input guard answers
             return None
         if parsed is None:
             return None
@@ -132,7 +137,8 @@ class VoteFastPath:
             return None
         if answer is None:
             return None
-        return answer_text(answer.ballot_uid, poll_id, False, answer.cast_at_ms)
+        return answer_text(answer.ballot_uid, poll_id, False, answer.cast_at_ms,
+                           answer.choices)
 
 
 def _cast_new_ballot(app: Flask, environ: dict[str, Any], poll_id: int, token: str,
@@ -147,7 +153,8 @@ def _cast_new_ballot(app: Flask, environ: dict[str, Any], poll_id: int, token: s
         return None
     ip = client_ip_of(environ.get("REMOTE_ADDR"), environ.get("HTTP_X_FORWARDED_FOR", ""),
                       int(app.config.get("AUDIT_TRUSTED_PROXIES") or 0))
-    audit = ballot_audit(choices, key_in_body, environ.get("HTTP_USER_AGENT", ""), ip)
+    audit = ballot_audit(choices, key_in_body, environ.get("HTTP_USER_AGENT", ""), ip,
+                         environ.get("sl.request_id"))
     answer = try_vote_in_redis(poll_id, resident_id, choices, key, audit=audit)
     if answer is not None:
         ensure_background_drain(app)

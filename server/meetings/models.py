@@ -157,9 +157,15 @@ class Poll(db.Model):
     opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    # Bumped by every ballot taken through the database while Redis was unreachable; Redis
-    # holds the generation it was last rebuilt at, and a difference means "rebuild first".
+    # Bumped by every check-in or paper count written to the database while Redis was
+    # unreachable; Redis holds the generation it was last rebuilt at, and a difference means
+    # "rebuild first" (meetings.rebuild). Ballots never go to the database first.
     db_generation: Mapped[int] = mapped_column(Integer, default=0)
+    # When the poll's live state was last loaded into Redis, and when a rebuild found that
+    # loaded state gone (a Redis without its append-only file lost its data): ballots it had
+    # acknowledged but not yet drained may be lost, and the frozen result says so.
+    tally_loaded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    tally_lost_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     result_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -194,7 +200,8 @@ class Ballot(db.Model):
     resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"))
     choices: Mapped[str] = mapped_column(String(200))  # option ids, "3,5"
     idempotency_key: Mapped[str] = mapped_column(String(80), default="")
-    via: Mapped[str] = mapped_column(String(8), default="redis")  # redis|db
+    # "redis"; "db" on rows from before ballots could only be acknowledged by Redis.
+    via: Mapped[str] = mapped_column(String(8), default="redis")
     cast_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 

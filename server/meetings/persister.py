@@ -12,7 +12,12 @@ in its own process and keeps a heartbeat key alive. The vote-serving workers the
 that heartbeat: a drain inside a gevent worker would block its event loop during each SQLite
 commit and take CPU (and the GIL) from the votes. If the heartbeat lapses (no persister, or it
 died or hangs), every worker drains in the background itself, as before, so accepted ballots
-still reach the database; the per-poll lock keeps two drains from racing.
+still reach the database; the per-poll lock keeps two drains from racing. Each persister round
+also closes polls whose countdown ran out and freezes polls closed while Redis was away.
+
+Ballots reach the database only through these streams: nothing else acknowledges one (see
+services.cast_vote), and reloading a poll's Redis state from the database is
+meetings.rebuild's.
 """
 
 from __future__ import annotations
@@ -39,7 +44,7 @@ from server.audit.models import AuditEvent
 from server.audit.services import table_row as audit_row
 from server.extensions import db, get_redis
 from server.meetings import keys
-from server.meetings.models import Attendance, Ballot, PaperCount, Poll
+from server.meetings.models import Ballot, PaperCount
 from server.meetings.scripts import script
 
 log = logging.getLogger(__name__)
@@ -95,9 +100,10 @@ def _ballot_row(poll_id: int, fields: dict[str, str]) -> dict[str, Any]:
     if packed is not None:
         uid, resident, choices, cast_ms, order, key_in_body, rest = packed.split("|", 6)
         agent, ip, key = rest.split("\n", 2)
+        ip, _, request_id = ip.partition(" ")
         picked = [int(c) for c in (order or choices).split(",")]
         audit = ballot_record(poll_id, int(resident), int(cast_ms), picked,
-                              key_in_body == "1", agent, ip)
+                              key_in_body == "1", agent, ip, request_id or None)
     elif (packed := fields.get("v")) is not None:
         uid, resident, choices, cast_ms, key = packed.split("|", 4)
     else:  # written by the script before entries were packed
@@ -134,7 +140,8 @@ def ballot_stream_id(poll_id: int, entry_id: str) -> str:
     return f"v{poll_id}/{entry_id}"
 
 
-def _drain_locked(client: redis.Redis, poll_id: int) -> int:
+def drain_locked(client: redis.Redis, poll_id: int) -> int:
+    """Copy the poll's stream into the database (the caller holds the poll's lock)."""
     cursor = client.get(keys.poll_cursor(poll_id)) or "0-0"
     moved = 0
     while True:
@@ -152,8 +159,9 @@ def _drain_locked(client: redis.Redis, poll_id: int) -> int:
         stored = set(db.session.scalars(select(Ballot.ballot_uid)
                                         .where(Ballot.ballot_uid.in_(uids))))
         if len(stored) != len(uids):
-            # A ballot Redis accepted for a resident who had meanwhile voted through the
-            # database (Redis unreachable): the resident counts once; closing reports it.
+            # Cannot happen while Redis is the only place ballots are acknowledged (and
+            # ballot ids are derived from poll, resident and key); if it ever does, the
+            # resident counts once and closing the poll reports it.
             log.warning("poll %s: %d ballot(s) conflicted with database ballots", poll_id,
                         len(uids) - len(stored))
             client.hincrby(keys.poll_meta(poll_id), "conflicts", len(uids) - len(stored))
@@ -167,7 +175,7 @@ def drain_poll(poll_id: int, wait: float = 10.0) -> int:
     """Copy the poll's stream into the database; return how many entries were read."""
     client = get_redis()
     with poll_lock(client, poll_id, wait):
-        return _drain_locked(client, poll_id)
+        return drain_locked(client, poll_id)
 
 
 def db_counts(poll_id: int) -> tuple[Counter[int], int, dict[int, int]]:
@@ -188,59 +196,6 @@ def paper_counts(poll_id: int) -> dict[int, int]:
     rows = db.session.execute(select(PaperCount.option_id, PaperCount.count)
                               .join(latest, PaperCount.id == latest.c.last))
     return {int(option): int(count) for option, count in rows}
-
-
-def meta_fields(poll: Poll, generation: int) -> dict[str, str]:
-    """Describe a poll for the vote script."""
-    closes = ""
-    if poll.closes_at is not None:
-        closes = str(int(poll.closes_at.timestamp() * 1000))
-    return {
-        "status": poll.status,
-        "gen": str(generation),
-        "options": ",".join(str(option.id) for option in poll.options),
-        "max": str(poll.max_choices if poll.kind == "multiple" else 1),
-        "closes_ms": closes,
-        "live": "1" if poll.live_results else "0",
-        "poll": str(poll.id),
-        "meeting": str(poll.meeting_id),
-    }
-
-
-def rebuild_poll(poll_id: int, wait: float = 10.0) -> None:
-    """Drain the stream, then reload the poll's Redis state from the database atomically."""
-    client = get_redis()
-    with poll_lock(client, poll_id, wait):
-        _drain_locked(client, poll_id)
-        db.session.expire_all()
-        poll = db.session.get(Poll, poll_id)
-        if poll is None:
-            return
-        generation = poll.db_generation
-        counts, ballots, paper = db_counts(poll_id)
-        voted = dict(db.session.execute(
-            select(Ballot.resident_id, Ballot.ballot_uid).where(Ballot.poll_id == poll_id)).all())
-        attendees = list(db.session.scalars(
-            select(Attendance.resident_id).where(Attendance.meeting_id == poll.meeting_id)))
-        meta = meta_fields(poll, generation)
-        db.session.rollback()
-        tally: dict[str, int] = {str(option): n for option, n in counts.items()}
-        tally.update({f"p:{option}": n for option, n in paper.items()})
-        tally["ballots"] = ballots
-        ttl = keys.POLL_TTL_SECONDS
-        pipe = client.pipeline(transaction=True)
-        pipe.delete(keys.poll_eligible(poll_id), keys.poll_voted(poll_id),
-                    keys.poll_tally(poll_id))
-        pipe.hset(keys.poll_meta(poll_id), mapping=meta)
-        pipe.hincrby(keys.poll_meta(poll_id), "v", 1)
-        if attendees:
-            pipe.sadd(keys.poll_eligible(poll_id), *attendees)
-        if voted:
-            pipe.hset(keys.poll_voted(poll_id), mapping=voted)
-        pipe.hset(keys.poll_tally(poll_id), mapping=tally)
-        for key in keys.poll_keys(poll_id):
-            pipe.expire(key, ttl)
-        pipe.execute()
 
 
 # ---- the background drain ---------------------------------------------------------------
@@ -298,6 +253,8 @@ def run_persister(app: Flask, interval: float, rounds: int | None = None) -> int
     """Drain every active poll each `interval` seconds until SIGTERM/SIGINT; return entries moved.
 
     Announces itself with a heartbeat so the app's workers leave draining to this process.
+    Each round also closes polls whose countdown ran out and finishes freezes that waited
+    for Redis (a poll closed during an outage is frozen within a round of Redis' return).
     A last drain runs on the way out, then the heartbeat is removed so workers take over.
     """
     stopping: list[bool] = []
@@ -309,14 +266,23 @@ def run_persister(app: Flask, interval: float, rounds: int | None = None) -> int
     moved, done = 0, 0
     beat_ms = heartbeat_ms(interval)
     token = f"{os.getpid()}"
+    outage = False
     try:
         while True:
             try:
                 with app.app_context():
-                    get_redis().set(keys.persister_heartbeat(), token, px=beat_ms)
-                    moved += drain_active_polls()
-                    db.session.remove()
-            except Exception:  # noqa: BLE001 - Redis or the database away: retry next round
+                    try:
+                        moved += persister_round(token, beat_ms)
+                    finally:
+                        db.session.remove()
+                if outage:
+                    log.warning("persister: Redis is reachable again")
+                    outage = False
+            except redis.RedisError as exc:
+                if not outage:  # once per outage, not every round
+                    log.warning("persister: Redis unreachable (%s); retrying each round", exc)
+                    outage = True
+            except Exception:  # noqa: BLE001 - the database away: retry next round
                 log.exception("persister round failed")
             done += 1
             if stopping or (rounds is not None and done >= rounds):
@@ -336,6 +302,16 @@ def run_persister(app: Flask, interval: float, rounds: int | None = None) -> int
                     client.delete(keys.persister_heartbeat())
         except redis.RedisError:
             pass
+    return moved
+
+
+def persister_round(token: str, beat_ms: int) -> int:
+    """Beat, drain every live poll, then close and freeze what is due; return entries moved."""
+    from server.meetings.services import close_expired_polls
+
+    get_redis().set(keys.persister_heartbeat(), token, px=beat_ms)
+    moved = drain_active_polls()
+    close_expired_polls(wait=0)
     return moved
 
 

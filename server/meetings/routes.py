@@ -64,8 +64,10 @@ def _staff_meeting(meeting: Meeting) -> Meeting:
 
 
 def _per_caller() -> str:
-    # A village hall shares one WiFi address; limit each phone, not the hall.
-    return request.headers.get("Authorization") or request.remote_addr or "anon"
+    # A village hall shares one WiFi address; limit each phone (its identity), not the hall.
+    from server.common.limits import caller_key
+
+    return caller_key()
 
 
 def _resident_id() -> int:
@@ -286,7 +288,11 @@ def _vote_body() -> tuple[dict[str, Any], bool | None]:
 @blp.response(200, VoteAnswerSchema)
 @_doc_only(blp.arguments(VoteSchema))
 def vote(poll_id: int) -> Response:
-    """Cast a ballot; a retry with the same idempotency key returns the first answer."""
+    """Cast a ballot; a retry with the same idempotency key returns the first answer.
+
+    503 `vote_pending` (with Retry-After): the ballot was not counted because the tally
+    service is recovering; send it again with the same idempotency key.
+    """
     # No rate limit on purpose: each resident counts once per poll (the script refuses a
     # second ballot, retries are idempotent), a big meeting votes from one address, and a
     # forged token costs one signature check. Authenticated by the resident bearer token
@@ -297,7 +303,8 @@ def vote(poll_id: int) -> Response:
     key = body.get("idempotency_key") or request.headers.get("Idempotency-Key")
     # Only bodies the short cut parsed: their audit summary can be rebuilt from the ballot.
     audit = None if key_in_body is None else ballot_audit(
-        body["choices"], key_in_body, request.headers.get("User-Agent", ""), client_ip())
+        body["choices"], key_in_body, request.headers.get("User-Agent", ""), client_ip(),
+        request.environ.get("sl.request_id"))
     answer = services.cast_vote(poll_id, services.resident_id_from_token(), body["choices"],
                                 key, audit=audit)
     if answer.via == "redis":
@@ -307,8 +314,8 @@ def vote(poll_id: int) -> Response:
             # writes this request's audit row with the ballot (see meetings.persister).
             recorded_by_ballot_stream()
     # Built by hand (same bytes as VoteAnswerSchema + jsonify): this runs once per vote.
-    return Response(answer_text(answer.ballot_uid, poll_id, answer.replay, answer.cast_at_ms),
-                    mimetype="application/json")
+    return Response(answer_text(answer.ballot_uid, poll_id, answer.replay, answer.cast_at_ms,
+                                answer.choices), mimetype="application/json")
 
 
 @blp.route("/m/<string:code>/proposals", methods=["POST"])

@@ -95,6 +95,9 @@ class PollSchema(Schema):
     counts = fields.Dict(keys=fields.String(), values=fields.Integer(), allow_none=True)
     result = fields.Dict(allow_none=True)
     result_error = fields.String(allow_none=True)
+    freeze_pending = fields.Boolean(metadata={
+        "description": "已结束但结果尚未冻结（计票服务恢复后自动完成）"})
+    notice = fields.String(allow_none=True)
 
 
 class PaperCountsSchema(Schema):
@@ -116,6 +119,8 @@ class VoteAnswerSchema(Schema):
     poll_id = fields.Integer()
     replay = fields.Boolean()
     cast_at_ms = fields.Integer()
+    choices = fields.List(fields.Integer(), metadata={
+        "description": "记录在案的选择（同一重试键的重复提交得到第一次的选择）"})
     message = fields.String()
 
 

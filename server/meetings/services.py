@@ -24,7 +24,7 @@ from server.common.publicurl import printable_base_url
 from server.duty import hooks as duty
 from server.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from server.extensions import db, get_redis
-from server.meetings import keys, persister
+from server.meetings import keys, persister, rebuild
 from server.meetings.models import (
     MEETING_STATUSES,
     PARTICIPANT_KINDS,
@@ -47,6 +47,7 @@ from server.meetings.models import (
 from server.meetings.scripts import script
 from server.people.access import ensure_site_access
 from server.people.models import User
+from server.redis_urls import run_durably
 from server.sites.models import Site
 
 log = logging.getLogger(__name__)
@@ -79,7 +80,32 @@ class PresenceInvalid(DomainError):
 
 class TallyUnavailable(DomainError):
     status, code = 503, "tally_unavailable"
-    message = "计票服务暂时不可用，投票已停止；请稍后再点“结束投票”完成结算"
+    message = "计票服务暂时不可用，投票已停止；计票服务恢复后会自动完成结算"
+
+
+# Seconds a phone waits before sending a pending ballot again (the page backs off further).
+VOTE_RETRY_AFTER = 2
+
+
+class VotePending(DomainError):
+    """The ballot was not counted: Redis, the only place that acknowledges ballots, is away.
+
+    Why not take it through the database meanwhile: without Redis the server cannot know
+    whether this resident's earlier ballot, acknowledged a moment before Redis went away, is
+    still waiting in the poll's stream; accepting another one could acknowledge a second
+    ballot for the same resident. So the page keeps the ballot (and its idempotency key) and
+    sends it again until a definite answer comes.
+    """
+
+    status, code = 503, "vote_pending"
+    message = "计票服务正在恢复，您的选票尚未计入，页面会自动重试，请勿关闭页面"
+
+    def __init__(self) -> None:
+        super().__init__(errors={"retry_after": VOTE_RETRY_AFTER})
+
+
+# How long a vote that found the poll's Redis state stale waits for it to be reloaded.
+REBUILD_WAIT_SECONDS = 5.0
 
 
 # ---- helpers -----------------------------------------------------------------------------
@@ -387,11 +413,11 @@ def open_poll(user: User, poll_id: int) -> Poll:
     db.session.commit()
     forget_poll_row(poll.id)
     try:
-        persister.rebuild_poll(poll.id)
-        get_redis().sadd(keys.active_polls(), poll.id)
+        rebuild.rebuild_poll(poll.id)
     except (redis.RedisError, persister.LockBusy):
-        log.warning("poll %s opened while Redis is unavailable; votes go to the database",
-                    poll.id)
+        # The first vote finds no state in Redis ("stale") and loads it once Redis is back.
+        log.warning("poll %s opened while Redis is unavailable; it takes ballots once Redis "
+                    "is back", poll.id)
     persister.ensure_background_drain()
     if poll.closes_at is not None:
         schedule_expiry(poll.id, poll.closes_at)
@@ -405,57 +431,74 @@ class VoteAnswer:
     cast_at_ms: int
     replay: bool
     via: str
+    choices: list[int]
 
 
 def cast_vote(poll_id: int, resident_id: int, choices: list[int],
               idempotency_key: str | None = None, audit: str | None = None) -> VoteAnswer:
-    """Accept one ballot: the Lua script in Redis, or the database when Redis is down.
+    """Accept one ballot through the vote script in Redis, the only place that acknowledges one.
 
-    `audit` (packed request facts, see routes._ballot_audit) rides on the ballot's stream
+    The rule: a resident never holds two acknowledged ballots in a poll, and the first one
+    acknowledged is the one counted. Only the script can tell (atomically) whether this
+    resident already has a ballot, including one not yet drained to the database, so while
+    Redis is unreachable, or the poll's state there is being reloaded and the wait runs out,
+    no new ballot is accepted: VotePending (503) and the page retries with the same key.
+    A retry of a ballot already stored is still answered from the database.
+
+    `audit` (packed request facts, see fastpath.ballot_audit) rides on the ballot's stream
     entry so the persister writes the request's audit row along with the ballot.
     """
     row = _poll_row(poll_id)
     if row is None:
         raise NotFound("找不到该表决")
     status, generation, meeting_id, closes_at, max_choices = row
-    if status != "open" or (closes_at is not None and closes_at <= utcnow()):
-        raise PollClosed()
     if not choices:
         raise ValidationFailed("请选择后再投票", errors={"choices": ["请至少选择一项"]})
     key = (idempotency_key or uuid.uuid4().hex)[:80]
+    if status != "open" or (closes_at is not None and closes_at <= utcnow()):
+        replay = _replay(poll_id, resident_id, key)
+        if replay is not None:
+            return replay
+        raise PollClosed()
     choice_text = _choice_text(choices)
     if len(set(choices)) != len(choices):
         raise ValidationFailed("选项不能重复", errors={"choices": ["选项不能重复"]})
     try:
         result = _run_vote(poll_id, resident_id, choice_text, key, generation, meeting_id,
-                               audit)
+                           audit)
         if result[0] == "stale":
-            # Our cached generation may just be old; if not, Redis missed database ballots.
-            fresh = _poll_row(poll_id, fresh=True)
-            generation = fresh[1] if fresh else 0
+            # Our cached generation may just be old; if not, Redis must be reloaded first.
+            generation = _fresh_generation(poll_id)
             result = _run_vote(poll_id, resident_id, choice_text, key, generation, meeting_id,
                                audit)
         if result[0] == "stale":
             try:
-                persister.rebuild_poll(poll_id, wait=2.0)
+                # Once per generation: requests arriving meanwhile wait for it, then vote.
+                rebuild.rebuild_poll(poll_id, generation, wait=REBUILD_WAIT_SECONDS)
             except persister.LockBusy:
-                return _vote_via_db(poll_id, resident_id, choices, key)
-            fresh = _poll_row(poll_id, fresh=True)
-            generation = fresh[1] if fresh else 0
+                raise VotePending() from None
+            generation = _fresh_generation(poll_id)
             result = _run_vote(poll_id, resident_id, choice_text, key, generation, meeting_id,
                                audit)
             if result[0] == "stale":
-                return _vote_via_db(poll_id, resident_id, choices, key)
+                raise VotePending()
     except redis.RedisError:
         db.session.rollback()
-        return _vote_via_db(poll_id, resident_id, choices, key)
+        return _answer_without_redis(poll_id, resident_id, meeting_id, key)
     if result[0] == "err" and result[1] == "not_checked_in" and _attended(meeting_id,
                                                                         resident_id):
         # Checked in while the poll's Redis state was being rebuilt: repair and retry once.
         _allow_in_redis([poll_id], resident_id)
         result = _run_vote(poll_id, resident_id, choice_text, key, generation, meeting_id,
-                               audit)
+                           audit)
     return _answer(result, poll_id, resident_id, key, max_choices)
+
+
+def _fresh_generation(poll_id: int) -> int:
+    fresh = _poll_row(poll_id, fresh=True)
+    if fresh is None:
+        raise NotFound("找不到该表决")
+    return int(fresh[1])
 
 
 def try_vote_in_redis(poll_id: int, resident_id: int, choices: list[int], key: str,
@@ -483,8 +526,7 @@ def try_vote_in_redis(poll_id: int, resident_id: int, choices: list[int], key: s
         return None
     if result[0] != "ok":
         return None
-    uid, cast_ms = result[1].split("|")
-    return VoteAnswer(uid, int(cast_ms), False, "redis")
+    return _parse_answer(result[1], replay=False)
 
 
 def _choice_text(choices: list[int]) -> str:
@@ -532,9 +574,9 @@ def _attended(meeting_id: int, resident_id: int) -> bool:
 def ballot_uid(poll_id: int, resident_id: int, key: str) -> str:
     """Derive the ballot id from poll, resident and idempotency key.
 
-    Both paths (Redis and the database fallback) derive the same id for the same request, so
-    a retry answered by the database after Redis died repeats the first answer's ballot id,
-    and the persister later sees one ballot, not two.
+    The same request always gets the same id, so a retry after Redis died and came back, or
+    one answered from the database, repeats the first answer's ballot id, and a stream entry
+    drained twice is one row.
     """
     return hashlib.sha256(f"{poll_id}:{resident_id}:{key}".encode()).hexdigest()[:32]
 
@@ -547,27 +589,38 @@ def _run_vote(poll_id: int, resident_id: int, choice_text: str, key: str, genera
             keys.events_channel(meeting_id), keys.POLL_TTL_SECONDS]
     if audit is not None:
         args.append(audit)
-    return list(script(client, "vote")(keys=keys.poll_keys(poll_id), args=args))
+    # With a replica to wait for (Sentinel), the answer waits until it holds the ballot.
+    return list(run_durably(client, script(client, "vote"), keys.poll_keys(poll_id), args))
+
+
+def _parse_answer(answer: str, replay: bool) -> VoteAnswer:
+    """Read the script's stored answer "uid|ms|choices" (older answers lack the choices)."""
+    uid, cast_ms, *rest = answer.split("|")
+    choices = [int(c) for c in rest[0].split(",")] if rest and rest[0] else []
+    return VoteAnswer(uid, int(cast_ms), replay, "redis", choices)
+
+
+def _stored_answer(ballot: Any) -> VoteAnswer:
+    return VoteAnswer(ballot.ballot_uid, int(ballot.cast_at.timestamp() * 1000), True,
+                      ballot.via, [int(c) for c in ballot.choices.split(",")])
 
 
 def _answer(result: list[str], poll_id: int, resident_id: int, key: str,
             max_choices: int) -> VoteAnswer:
     outcome = result[0]
     if outcome in ("ok", "dup"):
-        uid, cast_ms = result[1].split("|")
-        return VoteAnswer(uid, int(cast_ms), outcome == "dup", "redis")
+        return _parse_answer(result[1], replay=outcome == "dup")
     code = result[1]
     if code == "poll_closed":
         raise PollClosed()
     if code == "not_checked_in":
         raise NotCheckedIn()
     if code == "already_voted":
-        # A retry whose first answer came from the database path keeps that answer.
-        ballot = db.session.scalar(select(Ballot).where(Ballot.poll_id == poll_id,
-                                                        Ballot.resident_id == resident_id))
+        # A retry whose first answer Redis no longer keeps (its idempotency entry expired
+        # or was lost) but the database does: repeat that answer.
+        ballot = _stored_ballot(poll_id, resident_id)
         if ballot is not None and ballot.idempotency_key == key:
-            return VoteAnswer(ballot.ballot_uid, int(ballot.cast_at.timestamp() * 1000), True,
-                              ballot.via)
+            return _stored_answer(ballot)
         raise AlreadyVoted()
     if code == "too_many_choices":
         raise ValidationFailed(f"本表决最多可选 {max_choices} 项",
@@ -575,56 +628,46 @@ def _answer(result: list[str], poll_id: int, resident_id: int, key: str,
     raise ValidationFailed("选项无效，请刷新页面后重试", errors={"choices": ["选项无效"]})
 
 
-def _vote_via_db(poll_id: int, resident_id: int, choices: list[int], key: str) -> VoteAnswer:
-    """Take a ballot through the database (Redis unreachable): slower, same rules."""
-    poll = get_poll(poll_id)
-    valid = {option.id for option in poll.options}
-    if any(c not in valid for c in choices):
-        raise ValidationFailed("选项无效，请刷新页面后重试", errors={"choices": ["选项无效"]})
-    max_choices = poll.max_choices if poll.kind == "multiple" else 1
-    if len(choices) > max_choices:
-        raise ValidationFailed(f"本表决最多可选 {max_choices} 项",
-                               errors={"choices": [f"最多可选 {max_choices} 项"]})
-    if not _attended(poll.meeting_id, resident_id):
+def _stored_ballot(poll_id: int, resident_id: int) -> Any:
+    """Return the resident's stored ballot (a plain row) in the poll, or None."""
+    ballot = db.session.execute(
+        select(Ballot.ballot_uid, Ballot.cast_at, Ballot.via, Ballot.choices,
+               Ballot.idempotency_key)
+        .where(Ballot.poll_id == poll_id, Ballot.resident_id == resident_id)).first()
+    db.session.rollback()  # the vote path holds no database connection while it waits
+    return ballot
+
+
+def _answer_without_redis(poll_id: int, resident_id: int, meeting_id: int,
+                          key: str) -> VoteAnswer:
+    """Answer a vote while Redis is unreachable: only what the database can settle.
+
+    A ballot stored under this key is repeated; a stored ballot under another key means
+    this is a second ballot (409). Anything else is VotePending: the resident may hold a
+    ballot acknowledged but not yet drained, so accepting one here could count two.
+    """
+    ballot = _stored_ballot(poll_id, resident_id)
+    if ballot is not None:
+        if ballot.idempotency_key == key:
+            return _stored_answer(ballot)
+        raise AlreadyVoted()
+    if not _attended(meeting_id, resident_id):
         raise NotCheckedIn()
-    existing = _existing_answer(poll_id, resident_id, key)
-    if existing is not None:
-        return existing
-    # Bumping the generation only while open serialises with closing (row lock on
-    # PostgreSQL, the single writer on SQLite) and tells Redis to rebuild before it votes.
-    bumped = db.session.execute(update(Poll).where(Poll.id == poll_id, Poll.status == "open")
-                                .values(db_generation=Poll.db_generation + 1))
-    if bumped.rowcount == 0:  # type: ignore[attr-defined]
-        db.session.rollback()
-        raise PollClosed()
-    now = utcnow()
-    ballot = Ballot(ballot_uid=ballot_uid(poll_id, resident_id, key), poll_id=poll_id,
-                    resident_id=resident_id,
-                    choices=",".join(str(c) for c in sorted(choices)), idempotency_key=key,
-                    via="db", cast_at=now)
-    db.session.add(ballot)
+    raise VotePending()
+
+
+def _replay(poll_id: int, resident_id: int, key: str) -> VoteAnswer | None:
+    """Return the first answer to this key, if a ballot was acknowledged under it."""
     try:
-        db.session.commit()
-        forget_poll_row(poll_id)
-    except IntegrityError:
-        db.session.rollback()
-        existing = _existing_answer(poll_id, resident_id, key)
-        if existing is not None:
-            return existing
-        raise
-    return VoteAnswer(ballot.ballot_uid, int(now.timestamp() * 1000), False, "db")
-
-
-def _existing_answer(poll_id: int, resident_id: int, key: str) -> VoteAnswer | None:
-    ballot = db.session.scalar(select(Ballot).where(Ballot.poll_id == poll_id,
-                                                    Ballot.resident_id == resident_id))
-    if ballot is None:
-        return None
-    if ballot.idempotency_key == key:
-        return VoteAnswer(ballot.ballot_uid, int(ballot.cast_at.timestamp() * 1000), True,
-                          ballot.via)
-    db.session.rollback()
-    raise AlreadyVoted()
+        first = get_redis().hget(keys.poll_idempotency(poll_id), f"{resident_id}:{key}")
+        if first:
+            return _parse_answer(first, replay=True)
+    except redis.RedisError:
+        pass
+    ballot = _stored_ballot(poll_id, resident_id)
+    if ballot is not None and ballot.idempotency_key == key:
+        return _stored_answer(ballot)
+    return None
 
 
 def enter_paper_counts(user: User, poll_id: int, counts: dict[int, int], note: str = "") -> Poll:
@@ -659,7 +702,13 @@ def enter_paper_counts(user: User, poll_id: int, counts: dict[int, int], note: s
 
 
 def close_poll(user: User, poll_id: int) -> Poll:
-    """Stop voting, drain the stream, freeze the result and check it against the ballots."""
+    """Stop voting, drain the stream, freeze the result and check it against the ballots.
+
+    With Redis unreachable the close still holds (the database refuses every later ballot)
+    and the poll comes back closed with `freeze_pending`: ballots Redis acknowledged before
+    it went away may still be in its stream, so the result is frozen once it is back (the
+    persister's next round, or `flask meetings close-expired`).
+    """
     poll = moderated_poll(user, poll_id)
     if poll.status == "draft":
         raise Conflict("表决尚未发起", code="poll_not_open")
@@ -673,25 +722,59 @@ def close_poll(user: User, poll_id: int) -> Poll:
         if done.rowcount == 0:  # type: ignore[attr-defined]
             # Its countdown closed it meanwhile: that closer freezes the result, once.
             return get_poll(poll.id)
-    return freeze_poll(poll.id)
-
-
-def freeze_poll(poll_id: int) -> Poll:
-    """Drain, compare the live tally with stored ballots, and store the frozen result."""
-    client = get_redis()
     try:
-        client.hset(keys.poll_meta(poll_id), "status", "closed")
-        meta_gen = client.hget(keys.poll_meta(poll_id), "gen")
+        return freeze_poll(poll.id)
+    except TallyUnavailable:
+        log.warning("poll %s closed; its result is frozen once Redis is back", poll.id)
         db.session.expire_all()
-        poll = get_poll(poll_id)
-        if meta_gen is None or int(meta_gen) != poll.db_generation:
-            persister.rebuild_poll(poll_id)
-        else:
-            persister.drain_poll(poll_id)
-        live = client.hgetall(keys.poll_tally(poll_id))
+        return get_poll(poll.id)
+
+
+def freeze_poll(poll_id: int, wait: float = 10.0) -> Poll:
+    """Drain, compare the live tally with stored ballots, and store the frozen result, once.
+
+    Runs under the poll's lock and returns an already frozen poll untouched, so the
+    moderator, the countdown, the persister and the CLI may all try. Raises
+    TallyUnavailable while Redis is unreachable (or its lock stays busy for `wait` s).
+    """
+    client = get_redis()
+    meta = keys.poll_meta(poll_id)
+    try:
+        with persister.poll_lock(client, poll_id, wait):
+            db.session.expire_all()
+            poll = get_poll(poll_id)
+            if poll.result is not None:
+                return poll
+            status, gen = client.hmget(meta, ["status", "gen"])
+            if status is None or gen != str(poll.db_generation):
+                # Stale or lost: reload from the database (status closed), noting a loss.
+                rebuild.rebuild_locked(client, poll_id)
+            else:
+                client.hset(meta, "status", "closed")
+                persister.drain_locked(client, poll_id)
+            live = client.hgetall(keys.poll_tally(poll_id))
+            conflicts = int(client.hget(meta, "conflicts") or 0)
+            # Committed under the lock: a second freezer waiting for it sees the result.
+            poll = _store_result(poll_id, live, conflicts)
     except (redis.RedisError, persister.LockBusy) as exc:
         db.session.rollback()
         raise TallyUnavailable() from exc
+    try:
+        client.srem(keys.active_polls(), poll_id)
+    except redis.RedisError:
+        pass
+    publish(poll.meeting_id, "poll", f"poll:{poll.id}", poll_public(poll))
+    return poll
+
+
+FREEZE_PENDING_NOTICE = ("表决已结束，不再接受投票。计票服务正在恢复，恢复后几秒内自动完成结算"
+                         "并公布结果，已确认的选票都会计入，无需再次操作")
+LOST_STATE_ERROR = ("计票服务（Redis）在表决期间丢失过数据（重启时未开启持久化）：丢失前已确认、"
+                    "尚未存入数据库的电子票无法找回，电子票数可能偏少，请以现场纸质计票或举手表决核对")
+
+
+def _store_result(poll_id: int, live: dict[str, str], conflicts: int) -> Poll:
+    """Count the stored ballots, compare them with the live tally, commit the result."""
     db.session.expire_all()
     poll = get_poll(poll_id)
     counts, ballots, paper = persister.db_counts(poll_id)
@@ -700,7 +783,6 @@ def freeze_poll(poll_id: int) -> Poll:
                for o in poll.options]
     live_ballots = int(live.get("ballots", 0))
     problems = []
-    conflicts = int(client.hget(keys.poll_meta(poll_id), "conflicts") or 0)
     if conflicts:
         problems.append(f"{conflicts} 张选票与数据库中同一人的选票冲突，未计入")
     if live_ballots != ballots:
@@ -709,19 +791,17 @@ def freeze_poll(poll_id: int) -> Poll:
         if int(live.get(str(o["id"]), 0)) != o["online"]:
             problems.append(f"“{o['label']}”实时 {live.get(str(o['id']), 0)}，"
                             f"存票 {o['online']}")
+    errors = [("计票核对不一致：" + "；".join(problems))] if problems else []
+    if poll.tally_lost_at is not None:
+        errors.append(LOST_STATE_ERROR)
     poll.result = {"options": options, "ballots": ballots,
                    "paper": sum(paper.values()), "total_votes": sum(o["total"] for o in options),
                    "checked_in": attendance_count(poll.meeting_id),
                    "frozen_at": utcnow().isoformat()}
-    poll.result_error = ("计票核对不一致：" + "；".join(problems)) if problems else None
-    if problems:
-        log.error("poll %s frozen with a mismatch: %s", poll_id, poll.result_error)
+    poll.result_error = "。".join(errors) if errors else None
+    if errors:
+        log.error("poll %s frozen with a warning: %s", poll_id, poll.result_error)
     db.session.commit()
-    try:
-        client.srem(keys.active_polls(), poll_id)
-    except redis.RedisError:
-        pass
-    publish(poll.meeting_id, "poll", f"poll:{poll.id}", poll_public(poll))
     return poll
 
 
@@ -749,7 +829,10 @@ def poll_public(poll: Poll, staff: bool = False) -> dict[str, Any]:
         "closes_at": poll.closes_at.isoformat() if poll.closes_at else None,
         "options": [{"id": o.id, "label": o.label} for o in poll.options],
         "ballots": 0, "counts": None, "result": poll.result, "result_error": poll.result_error,
+        "freeze_pending": poll.status == "closed" and poll.result is None, "notice": None,
     }
+    if data["freeze_pending"]:
+        data["notice"] = FREEZE_PENDING_NOTICE
     if poll.status == "open":
         online, paper, ballots = live_counts(poll)
         data["ballots"] = ballots
@@ -813,7 +896,9 @@ def resident_view(code: str, resident_id: int | None) -> dict[str, Any]:
     """Return the meeting snapshot plus the resident's own check-in and votes."""
     meeting = meeting_by_code(code)
     data = snapshot(meeting)
-    me: dict[str, Any] = {"checked_in": False, "votes": {}}
+    # votes_confirmed is False while Redis is unreachable: a ballot it acknowledged may not be
+    # in the database yet, so "no vote found" must not be read as "not voted".
+    me: dict[str, Any] = {"checked_in": False, "votes": {}, "votes_confirmed": True}
     if resident_id is not None:
         me["checked_in"] = db.session.scalar(select(Attendance.id).where(
             Attendance.meeting_id == meeting.id, Attendance.resident_id == resident_id)
@@ -827,7 +912,7 @@ def resident_view(code: str, resident_id: int | None) -> dict[str, Any]:
                     if client.hexists(keys.poll_voted(poll_id), resident_id):
                         votes[str(poll_id)] = True
             except redis.RedisError:
-                pass
+                me["votes_confirmed"] = False
             for poll_id in db.session.scalars(select(Ballot.poll_id).where(
                     Ballot.poll_id.in_(poll_ids), Ballot.resident_id == resident_id)):
                 votes[str(poll_id)] = True
@@ -1179,9 +1264,10 @@ def _case_for(user: User, meeting: Meeting, outcome: Outcome, category_id: int |
 def close_expired_poll(poll_id: int, now: Any = None) -> Poll | None:
     """Close a poll whose countdown has run out and freeze its result.
 
-    The conditional UPDATE lets exactly one caller (timer, snapshot, CLI, moderator) win; the
-    others get None. If the freeze cannot finish (Redis down) the poll stays closed without a
-    result, and close_expired_polls or the moderator's "结束投票" completes it later.
+    The conditional UPDATE lets exactly one caller (timer, snapshot, CLI, persister,
+    moderator) win; the others get None. If the freeze cannot finish (Redis down) the poll
+    stays closed without a result, and close_expired_polls (the persister runs it every
+    round) completes it once Redis is back.
     """
     now = now or utcnow()
     claimed = db.session.execute(
@@ -1211,25 +1297,27 @@ def close_expired_in(meeting: Meeting) -> None:
         db.session.refresh(meeting)
 
 
-# A poll closed by someone else but not frozen this long after is a freeze that failed.
-UNFROZEN_GRACE = timedelta(seconds=30)
+def close_expired_polls(now: Any = None, wait: float = 10.0) -> dict[str, int]:
+    """Close every poll whose countdown ran out; finish freezes that are still pending.
 
-
-def close_expired_polls(now: Any = None) -> dict[str, int]:
-    """Close every poll whose countdown ran out; finish freezes that failed earlier."""
+    A pending freeze is a poll closed while Redis was unreachable (or whose closer died):
+    freeze_poll takes the poll's lock and skips a frozen poll, so racing a closer is safe.
+    """
     now = now or utcnow()
     due = list(db.session.scalars(select(Poll.id).where(
         Poll.status == "open", Poll.closes_at.is_not(None), Poll.closes_at <= now)))
     closed = sum(1 for poll_id in due if close_expired_poll(poll_id, now) is not None)
-    stuck = list(db.session.scalars(select(Poll.id).where(
-        Poll.status == "closed", Poll.result.is_(None), Poll.closed_at <= now - UNFROZEN_GRACE)))
+    pending = list(db.session.scalars(select(Poll.id).where(
+        Poll.status == "closed", Poll.result.is_(None))))
+    db.session.rollback()
     frozen = 0
-    for poll_id in stuck:
+    for poll_id in pending:
         try:
-            freeze_poll(poll_id)
+            freeze_poll(poll_id, wait=wait)
             frozen += 1
         except TallyUnavailable:
-            log.warning("poll %s still cannot be frozen", poll_id)
+            log.info("poll %s not frozen yet (Redis away or its lock busy); retrying later",
+                     poll_id)
     return {"closed": closed, "frozen": frozen, "waiting": len(due) - closed}
 
 

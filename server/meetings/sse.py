@@ -3,10 +3,16 @@
 Each listener keeps only the latest message per topic ("tally:12", "attendance", ...):
 every message carries the whole state of its topic, so a slow phone skips stale tallies
 instead of queueing thousands of them, and delivery CPU stays bounded at any vote rate.
+
+The streams outlive a Redis outage: the subscriber reconnects with backoff, and meanwhile
+every stream says so (`tally_service` {"ok": false}: ballots are paused, none acknowledged is
+lost). When it is back the streams get `tally_service` {"ok": true} and `resync`, and pages
+take a fresh snapshot: that is the catch-up of whatever was missed.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import threading
@@ -17,9 +23,21 @@ import redis
 from flask import Flask
 
 from server.meetings import keys
+from server.ops.metrics import listener_closed, listener_opened
+from server.redis_urls import make_client
 
 log = logging.getLogger(__name__)
 HEARTBEAT_SECONDS = 15.0
+RECONNECT_FIRST, RECONNECT_MAX = 0.2, 2.0
+TALLY_DOWN = json.dumps({"ok": False, "message": "计票服务正在恢复，投票暂停；已确认的选票"
+                                                   "不会丢失，恢复后自动继续并更新"},
+                        ensure_ascii=False)
+TALLY_UP = json.dumps({"ok": True})
+
+
+def event_text(event: str, payload: str) -> str:
+    """Format one Server-Sent Event."""
+    return f"event: {event}\ndata: {payload}\n\n"
 
 
 class Listener:
@@ -58,6 +76,9 @@ class Hub:
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self.connected = threading.Event()
+        # Set once the subscriber has lost Redis (not while it first connects): only then do
+        # streams say the tally service is recovering.
+        self.down = False
 
     def subscribe(self, meeting_id: int) -> Listener:
         """Register a listener for one meeting's events."""
@@ -94,15 +115,21 @@ class Hub:
 
     def _run(self) -> None:
         first = True
+        delay = RECONNECT_FIRST
         while True:
-            client = redis.Redis.from_url(self.url, decode_responses=True,
-                                          socket_connect_timeout=1.0, socket_timeout=None)
+            client = make_client(self.url, decode_responses=True,
+                                 socket_connect_timeout=1.0, socket_timeout=None)
             pubsub = client.pubsub(ignore_subscribe_messages=True)
             try:
                 pubsub.psubscribe(keys.events_pattern())
                 self.connected.set()
+                delay = RECONNECT_FIRST
+                if self.down:
+                    self.down = False
+                    self._broadcast("tally_service", TALLY_UP)
                 if not first:
-                    # Messages may have been missed while disconnected: ask pages to reload.
+                    # Messages may have been missed while disconnected: pages take a fresh
+                    # snapshot (the catch-up).
                     self._broadcast("resync", "{}")
                 first = False
                 while True:
@@ -110,8 +137,14 @@ class Hub:
                     if message is not None and message["type"] == "pmessage":
                         self._dispatch(message["channel"], message["data"])
             except redis.RedisError:
-                self.connected.clear()
-                time.sleep(0.5)
+                if not self.down:
+                    log.warning("event subscriber lost Redis; reconnecting")
+                    self.connected.clear()
+                    self.down = True
+                    self._broadcast("tally_service", TALLY_DOWN)
+                first = False
+                time.sleep(delay)
+                delay = min(RECONNECT_MAX, delay * 2)
             except Exception:  # noqa: BLE001 - the subscriber must outlive bad messages
                 log.exception("event subscriber failed")
                 time.sleep(0.5)
@@ -124,7 +157,7 @@ class Hub:
 
     def _dispatch(self, channel: str, data: str) -> None:
         event, topic, payload = data.split("\t", 2)
-        text = f"event: {event}\ndata: {payload}\n\n"
+        text = event_text(event, payload)
         meeting_id = keys.meeting_id_from_channel(channel)
         with self._lock:
             targets = list(self._listeners.get(meeting_id, ()))
@@ -135,7 +168,7 @@ class Hub:
         with self._lock:
             targets = [lst for group in self._listeners.values() for lst in group]
         for listener in targets:
-            listener.offer(event, f"event: {event}\ndata: {payload}\n\n")
+            listener.offer(event, event_text(event, payload))
 
 
 def get_hub(app: Flask) -> Hub:
@@ -155,9 +188,13 @@ def get_hub(app: Flask) -> Hub:
 def stream(hub: Hub, listener: Listener, first: str) -> Iterator[str]:
     """Yield the first snapshot, then coalesced events and heartbeats until the client goes."""
     try:
+        if hub.down:
+            first += event_text("tally_service", TALLY_DOWN)
+        listener_opened()  # metrics: counted out in the finally below
         yield "retry: 2000\n" + first
         while True:
             chunk = listener.take(HEARTBEAT_SECONDS)
             yield chunk or ": ping\n\n"
     finally:
+        listener_closed()
         hub.unsubscribe(listener)

@@ -6,10 +6,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import insert, or_, select
+from sqlalchemy import insert, or_, select, update
 
 from server.common.models import utcnow
-from server.common.text import local_time
+from server.common.text import local_time, mask_phones_in_text
 from server.errors import NotFound
 from server.extensions import db
 from server.intake.models import STATES, Opinion
@@ -37,6 +37,8 @@ PERMANENT_ERRCODES = {REFUSED_ERRCODE: "用户拒收订阅消息", 40003: "openi
 # Above this many messages a change only queues them; `flask notify-deliver` sends the rest,
 # so publishing a meeting to a whole township does not hold the moderator's request.
 INLINE_DELIVERY_MAX = 20
+# How long a sender keeps a message to itself (a WeChat call times out well before).
+CLAIM_LEASE = timedelta(minutes=2)
 
 
 def opinion_values(opinion: Opinion) -> dict[str, str]:
@@ -47,7 +49,7 @@ def opinion_values(opinion: Opinion) -> dict[str, str]:
         "category": opinion.category.name if opinion.category else "社情民意",
         "state": STATES.get(opinion.state, opinion.state),
         "time": when,
-        "summary": opinion.text,
+        "summary": mask_phones_in_text(opinion.text) or "",
         "answer": opinion.answer or "",
         "site": str(opinion.site_id),
     }
@@ -93,7 +95,8 @@ def notify_assignee(opinion: Opinion, case: Any, redo: bool = False) -> list[int
     title = ("案件被退回重办：" if redo else "新派单：") + opinion.tracking_no
     for user_id in user_ids:
         db.session.add(Notification(event=event, channel="inbox", opinion_id=opinion.id,
-                                    user_id=user_id, title=title, body=opinion.text[:200],
+                                    user_id=user_id, title=title,
+                                    body=mask_phones_in_text(opinion.text[:200]),
                                     status="sent", sent_at=utcnow(), attempts=0))
     return []
 
@@ -172,7 +175,10 @@ def deliver(notification_id: int, now: datetime | None = None) -> Notification:
         raise NotFound("找不到该通知", code="notification_not_found")
     if row.status != "pending" or row.channel != "wechat":
         return row
-    row.attempts += 1
+    if not _claim(notification_id, now):
+        db.session.refresh(row)
+        return row  # another process (another host's timer) is sending it
+    db.session.refresh(row)
     try:
         wechat_client().post_api("/cgi-bin/message/subscribe/send", row.payload)
     except WeChatError as exc:
@@ -193,6 +199,24 @@ def deliver(notification_id: int, now: datetime | None = None) -> Notification:
         row.next_attempt_at = None
     db.session.commit()
     return row
+
+
+def _claim(notification_id: int, now: datetime) -> bool:
+    """Take one due message for sending, atomically: count the attempt and lease it.
+
+    The lease (next_attempt_at moved CLAIM_LEASE ahead) keeps every other deliverer off it
+    while this one sends, on any host; if this process dies mid-send the lease runs out and
+    the message is tried again (at least once, never twice while a sender is alive).
+    """
+    claimed = db.session.execute(
+        update(Notification)
+        .where(Notification.id == notification_id, Notification.status == "pending",
+               or_(Notification.next_attempt_at.is_(None),
+                   Notification.next_attempt_at <= now))
+        .values(attempts=Notification.attempts + 1, next_attempt_at=now + CLAIM_LEASE)
+        .execution_options(synchronize_session=False))
+    db.session.commit()
+    return bool(claimed.rowcount)  # type: ignore[attr-defined]
 
 
 def _retry_later(row: Notification, now: datetime, error: str) -> None:

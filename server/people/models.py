@@ -8,6 +8,7 @@ from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstra
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.common.models import UTCDateTime, utcnow
+from server.common.pii import EncryptedString
 from server.extensions import db
 from server.sites.models import Circle, Department, Site, Unit
 
@@ -131,7 +132,9 @@ class Resident(db.Model):
     appid: Mapped[str | None] = mapped_column(String(64))
     openid: Mapped[str | None] = mapped_column(String(128))
     unionid: Mapped[str | None] = mapped_column(String(128))
-    phone: Mapped[str | None] = mapped_column(String(32))
+    # Encrypted at rest, found by its keyed hash (common.pii; migration 0020).
+    phone: Mapped[str | None] = mapped_column(EncryptedString(128))
+    phone_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 

@@ -14,7 +14,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 
 from server.common.models import utcnow
-from server.errors import DomainError, Forbidden, Unauthorized, ValidationFailed
+from server.errors import Forbidden, Unauthorized, ValidationFailed
 from server.extensions import db, get_redis
 from server.people import passwords
 from server.people.models import ROLES, ApiToken, Grant, Resident, User
@@ -31,10 +31,6 @@ RESIDENT_TOKEN_PREFIX = "r."
 
 class InvalidCredentials(Unauthorized):
     code, message = "invalid_credentials", "用户名或密码错误"
-
-
-class AccountLocked(DomainError):
-    status, code, message = 423, "account_locked", "登录失败次数过多，账号已暂时锁定"
 
 
 class PasswordChangeRequired(Forbidden):
@@ -66,38 +62,33 @@ def create_user(
 
 
 def authenticate(username: str, password: str, now: datetime | None = None) -> User:
-    """Check a username and password, counting failures and locking the account.
+    """Check a username and password; repeated failures are throttled, never locked out.
 
     After a reset the temporary password signs in (until it expires) and the account may do
     nothing but choose a new password (`must_change_password`).
     """
+    from server.people import login_throttle
+
     now = now or utcnow()
-    cfg = current_app.config
+    login_throttle.before_attempt(username)
     user = db.session.scalar(select(User).where(User.username == username))
     if user is None or not user.active:
         _verify(_DUMMY_HASH, password)
+        login_throttle.failed_attempt(username)
         raise InvalidCredentials()
-    if user.locked_until and user.locked_until > now:
-        minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
-        raise AccountLocked(f"登录失败次数过多，账号已锁定，请 {minutes} 分钟后再试",
-                            errors={"locked_until": user.locked_until.isoformat()})
     if passwords.temporary_matches(user.temp_password_hash, password):
         if user.temp_password_expires_at is None or user.temp_password_expires_at <= now:
+            login_throttle.failed_attempt(username)
             raise InvalidCredentials("临时密码已过期，请联系管理员重新重置",
                                      code="temporary_password_expired")
     elif not _verify(user.password_hash, password):
         user.failed_logins += 1
-        if user.failed_logins >= cfg["LOGIN_MAX_FAILURES"]:
-            user.failed_logins = 0
-            user.locked_until = now + timedelta(minutes=cfg["LOGIN_LOCK_MINUTES"])
-            db.session.commit()
-            raise AccountLocked(
-                f"登录失败次数过多，账号已锁定 {cfg['LOGIN_LOCK_MINUTES']} 分钟"
-            )
         db.session.commit()
+        login_throttle.failed_attempt(username)
         raise InvalidCredentials()
     elif _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
+    login_throttle.succeeded(username)
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = now

@@ -16,12 +16,14 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import redis
 from sqlalchemy import select
 
 from server.common.text import SHANGHAI
 from server.extensions import db, get_redis
+from server.redis_urls import is_cluster
 from server.sites import keys
 from server.sites.models import Site
 
@@ -105,13 +107,18 @@ def scan_stats(site_id: int, days: int, *, today: date | None = None) -> dict[st
     today = today or local_today()
     dates = [today - timedelta(days=i) for i in range(days)]
     uv_keys = [keys.scan_visitors(site_id, d) for d in dates]
-    pipe = get_redis().pipeline(transaction=False)
+    client = get_redis()
+    # redis-py refuses PFCOUNT inside a cluster pipeline; there the keys (one slot) are read
+    # one call each instead.
+    pipe = client if is_cluster(client) else client.pipeline(transaction=False)
+    results: list[Any] = []
     for d, uv in zip(dates, uv_keys, strict=True):
-        pipe.pfcount(uv)
-        pipe.get(keys.scan_count(site_id, d))
+        results.append(pipe.pfcount(uv))
+        results.append(pipe.get(keys.scan_count(site_id, d)))
     # A multi-key PFCOUNT estimates the union: people who came on several days count once.
-    pipe.pfcount(*uv_keys)
-    results = pipe.execute()
+    results.append(pipe.pfcount(*uv_keys))
+    if pipe is not client:
+        results = pipe.execute()
     rows = [
         {"date": d.isoformat(), "visitors": int(results[2 * i] or 0),
          "scans": int(results[2 * i + 1] or 0)}

@@ -10,7 +10,7 @@ from flask import current_app
 from sqlalchemy import and_, false, func, or_, select, update
 
 from server.common.models import utcnow
-from server.common.text import SHANGHAI, local_time, mask_phone
+from server.common.text import SHANGHAI, local_time, mask_phone, mask_phones_in_text
 from server.dispatch.models import Case
 from server.dispatch.workdays import add_working_days, load_calendar
 from server.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -632,7 +632,8 @@ def list_warnings(user: User, filters: dict[str, Any]) -> dict[str, Any]:
             "target_kind": warning.target_kind, "target_id": warning.target_id,
             "opinion_id": warning.opinion_id, "order_id": warning.order_id,
             "tracking_no": opinion.tracking_no if opinion else None,
-            "text": (opinion.text[:80] if opinion else (order.demand[:80] if order else "")),
+            "text": mask_phones_in_text(opinion.text[:80] if opinion
+                                        else (order.demand[:80] if order else "")),
             "state_name": STATES.get(opinion.state, opinion.state) if opinion
             else (ORDER_STATUSES.get(order.status) if order else None),
             "phone": mask_phone(opinion.phone) if opinion else None,

@@ -19,6 +19,7 @@ from server.dispatch.models import Case
 from server.dispatch.workdays import load_calendar
 from server.extensions import db
 from server.intake.models import Opinion, OpinionEvent
+from server.ops.marks import record_sweep
 from server.supervision import services
 from server.supervision.levels import level_for
 from server.supervision.models import (
@@ -221,6 +222,7 @@ def sweep(now: datetime | None = None, *, dry_run: bool = False) -> SweepResult:
         db.session.rollback()
         return result
     result.cleared = _clear_stale({s.key for s in steps}, now)
+    record_sweep()  # for the sl_sweep_last_run_timestamp_seconds metric
     return result
 
 

@@ -162,7 +162,10 @@ def _phone_for(user: User, phone: str | None, in_scope: bool, detail: bool) -> s
 def expert_payload(user: User, expert: Expert, detail: bool = False) -> dict[str, Any]:
     """Describe an expert for staff (phone masked unless allowed)."""
     names = specialties()
-    in_scope = detail and (expert.unit is None or can_access_unit(user, expert.unit, READ_ROLES))
+    # An expert without a unit belongs to the whole district: only district-wide staff.
+    in_scope = detail and (can_access_unit(user, expert.unit, READ_ROLES) if expert.unit
+                           else any(g.district_wide for g in user.grants
+                                    if g.role in READ_ROLES))
     return {
         "id": expert.id,
         "name": expert.name,

@@ -1,6 +1,5 @@
 // Small fetch wrapper shared by every page: JSON in and out, our error shape turned into Error.
-import { RESIDENT_TOKEN as TOKEN_KEY } from "/static/common/keys.js";
-
+import { DEVICE as DEVICE_KEY, RESIDENT_TOKEN as TOKEN_KEY } from "/static/common/keys.js";
 
 export class ApiError extends Error {
   constructor(body, status) {
@@ -34,12 +33,33 @@ export function residentToken() {
   try { return localStorage.getItem(TOKEN_KEY); } catch { return null; }
 }
 
+// A random id for this browser, kept across resident tokens: guest sign-in is limited per
+// device (and, generously, per address: a hall's phones share one WiFi address).
+function deviceId() {
+  try {
+    let id = localStorage.getItem(DEVICE_KEY);
+    if (!id) {
+      const a = new Uint8Array(16);
+      crypto.getRandomValues(a);
+      id = Array.from(a, (b) => b.toString(16).padStart(2, "0")).join("");
+      localStorage.setItem(DEVICE_KEY, id);
+    }
+    return id;
+  } catch { return ""; }
+}
+
 export async function ensureResidentToken() {
   let token = residentToken();
   if (token) {
-    try { await api("/api/v1/residents/me", { token }); return token; } catch { /* renew */ }
+    try { await api("/api/v1/residents/me", { token }); return token; } catch (e) {
+      // Only a refused token is renewed: a network error or a 5xx must not swap this phone
+      // for a new resident (its check-in and ballots belong to the old one).
+      if (e.status !== 401) throw e;
+    }
   }
-  const res = await api("/api/v1/auth/guest", { method: "POST", token: null });
+  const device = deviceId();
+  const res = await api("/api/v1/auth/guest", { method: "POST", token: null,
+    headers: device ? { "X-Device-Id": device } : {} });
   try { localStorage.setItem(TOKEN_KEY, res.token); } catch { /* private mode */ }
   return res.token;
 }

@@ -1,7 +1,7 @@
 // The moderator's control page: meeting status, open/close polls, paper counts, proposals,
 // outcomes with their feedback and follow-up cases.
 import { api } from "/static/common/api.js";
-import { drawBars, openEvents } from "/static/meetings/live.js";
+import { drawBars, liveNotice, openEvents } from "/static/meetings/live.js";
 
 const meetingId = location.pathname.split("/").filter(Boolean)[1];
 const $ = (id) => document.getElementById(id);
@@ -60,6 +60,10 @@ function pollItem(poll) {
     };
     paper.appendChild(save);
     el.appendChild(paper);
+  }
+  if (poll.notice) {
+    const n = document.createElement("p"); n.className = "live-notice freeze-pending"; n.textContent = poll.notice;
+    el.appendChild(n);
   }
   if (poll.result_error) {
     const e = document.createElement("p"); e.className = "banner-error"; e.textContent = poll.result_error;
@@ -165,7 +169,9 @@ async function main() {
   };
   let pending = null;
   const soon = () => { if (!pending) pending = setTimeout(() => { pending = null; load().catch(showError); }, 300); };
-  openEvents(meeting.code, { tally: soon, poll: soon, attendance: soon, meeting: soon, proposal: soon, resync: soon });
+  const notice = liveNotice($("live-status"));
+  openEvents(meeting.code, { tally: soon, poll: soon, attendance: soon, meeting: soon, proposal: soon, resync: soon,
+    tally_service: notice.tally }, { onReconnect: soon, onConnection: notice.link });
   // Buttons work from here on (their handlers are attached above).
   document.body.dataset.ready = "true";
 }

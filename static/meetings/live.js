@@ -1,10 +1,52 @@
 // Shared by the meeting pages: live events, tally arithmetic and bar drawing.
-export function openEvents(code, handlers) {
-  const source = new EventSource(`/api/v1/m/${encodeURIComponent(code)}/events`);
-  for (const [name, fn] of Object.entries(handlers)) {
-    source.addEventListener(name, (ev) => fn(JSON.parse(ev.data || "{}")));
-  }
-  return source;
+
+// Open the meeting's event stream and keep it open. The browser reconnects by itself after a
+// network error; after an HTTP error (a proxy's 502 while the app restarts) it gives up, so
+// we reopen it ourselves with backoff — the page never needs a reload. Every (re)connection
+// starts with a fresh snapshot; `onReconnect` runs on each reconnection (not the first) for
+// pages that draw from their own API call, `onConnection(ok)` when the link drops or returns.
+export function openEvents(code, handlers, { onReconnect, onConnection } = {}) {
+  const url = `/api/v1/m/${encodeURIComponent(code)}/events`;
+  let delay = 1000;
+  let opens = 0;
+  let source = null;
+  const connect = () => {
+    source = new EventSource(url);
+    for (const [name, fn] of Object.entries(handlers)) {
+      source.addEventListener(name, (ev) => fn(JSON.parse(ev.data || "{}")));
+    }
+    source.onopen = () => {
+      delay = 1000;
+      if (onConnection) onConnection(true);
+      if (opens++ > 0 && onReconnect) onReconnect();
+    };
+    source.onerror = () => {
+      if (onConnection) onConnection(false);
+      if (source.readyState === EventSource.CLOSED) {
+        source.close();
+        setTimeout(connect, delay + Math.random() * 500);
+        delay = Math.min(delay * 2, 15000);
+      }
+    };
+  };
+  connect();
+  return { close: () => source.close() };
+}
+
+// What a page shows while the tally service (Redis) is away or the stream is reconnecting.
+export function liveNotice(el) {
+  let tally = true;
+  let link = true;
+  let tallyMessage = "";
+  const draw = () => {
+    const text = !link ? "连接中断，正在重新连接……" : (!tally ? tallyMessage : "");
+    el.hidden = !text;
+    el.textContent = text;
+  };
+  return {
+    tally: (t) => { tally = Boolean(t.ok); tallyMessage = t.message || "计票服务正在恢复"; draw(); },
+    link: (ok) => { link = ok; draw(); },
+  };
 }
 
 // A tally event carries Redis' flat [field, value, ...] list: option ids, "p:<id>" paper counts.

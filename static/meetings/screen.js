@@ -1,6 +1,6 @@
 // The big screen: rotating join QR, attendance and quorum, live bars, countdown, final result.
 import { api } from "/static/common/api.js";
-import { countdown, countsFromTally, drawBars, openEvents } from "/static/meetings/live.js";
+import { countdown, countsFromTally, drawBars, liveNotice, openEvents } from "/static/meetings/live.js";
 
 const meetingId = location.pathname.split("/").filter(Boolean)[1];
 const state = { poll: null, version: 0, code: null };
@@ -21,6 +21,9 @@ function renderPoll() {
     $("final").hidden = false;
     $("final").textContent = `表决结束 · 最终结果：共 ${poll.result.ballots} 张电子票` +
       (poll.result.paper ? `，现场纸质/举手 ${poll.result.paper} 票` : "");
+  } else if (poll.status === "closed") {
+    $("final").hidden = false;
+    $("final").textContent = "表决已结束 · 计票服务恢复后自动完成结算，已确认的选票都会计入";
   }
   if (poll.result_error) { $("poll-error").hidden = false; $("poll-error").textContent = poll.result_error; }
 }
@@ -35,6 +38,7 @@ function renderSnapshot(snap) {
   $("subtitle").textContent = `${snap.meeting.site.name} · ${snap.meeting.status_name}`;
   renderAttendance(snap.attendance);
   state.poll = snap.current_poll;
+  state.version = 0;  // a fresh snapshot: tallies numbered from a rebuilt Redis count again
   renderPoll();
 }
 
@@ -59,6 +63,7 @@ async function main() {
   const meeting = await api(`/api/v1/meetings/${meetingId}`, { token: null });
   state.code = meeting.code;
   refreshQr();
+  const notice = liveNotice($("live-status"));
   openEvents(state.code, {
     snapshot: renderSnapshot,
     tally: (t) => {
@@ -74,7 +79,8 @@ async function main() {
     attendance: renderAttendance,
     meeting: () => reload(),
     resync: () => reload(),
-  });
+    tally_service: notice.tally,
+  }, { onConnection: notice.link });
   setInterval(() => {
     $("countdown").textContent = state.poll && state.poll.status === "open" ? countdown(state.poll.closes_at) : "";
   }, 250);

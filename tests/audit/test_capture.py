@@ -232,9 +232,12 @@ def test_a_vote_row_from_the_ballot_stream_matches_the_hook_row_of_its_replay(cl
     [from_ballot] = [r for r in rows if r.stream_id.startswith("v")]
     [from_hook] = [r for r in rows if r.status == 200 and r is not from_ballot]
     columns = [c for c in AuditEvent.__table__.columns.keys()
-               if c not in ("id", "at", "duration_ms", "stream_id")]
+               if c not in ("id", "at", "duration_ms", "stream_id", "request_id")]
     assert {c: getattr(from_ballot, c) for c in columns} == {
         c: getattr(from_hook, c) for c in columns}
+    # Each row names its own request, as answered in the X-Request-Id header.
+    assert from_ballot.request_id == vote.headers["X-Request-Id"]
+    assert from_hook.request_id == replay.headers["X-Request-Id"]
     assert from_ballot.summary == {"choices": [second, first], "idempotency_key": "[已隐去]"}
     assert from_ballot.user_agent == "WeChat|微信 8.0" and from_ballot.resident_id == resident.id
     [denied] = [r for r in rows if r.status >= 400]

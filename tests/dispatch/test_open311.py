@@ -47,6 +47,7 @@ def test_services_and_requests(world: Any, client: Any) -> None:
 
     open_case = make_opinion(world.d.site_a, category=roads, kind="complaint",
                              phone="13812345678")
+    workflow.accept(open_case.id, world.admin)  # only accepted reports are published
     done = make_opinion(world.d.site_a, category=roads, resident_id=world.resident.id)
     workflow.assign(done.id, world.admin, department_id=world.d.department.id)
     workflow.sign(done.id, world.admin)
@@ -92,6 +93,14 @@ def test_post_request_creates_a_case(world: Any, client: Any) -> None:
     body = created.get_json()
     assert set(body[0]) >= {"service_request_id", "service_notice", "account_id"}
     request_id = body[0]["service_request_id"]
+    assert client.get(f"/open311/v2/requests/{request_id}.json").status_code == 404
+    from sqlalchemy import select
+
+    from server.extensions import db
+    from server.intake.models import Opinion
+
+    entered = db.session.scalar(select(Opinion).where(Opinion.tracking_no == request_id))
+    workflow.accept(entered.id, world.admin)
     fetched = client.get(f"/open311/v2/requests/{request_id}.json").get_json()[0]
     check_request(fetched)
     assert fetched["status"] == "open" and fetched["description"] == "路面塌陷，有安全隐患"
@@ -99,3 +108,39 @@ def test_post_request_creates_a_case(world: Any, client: Any) -> None:
         "api_key": token, "service_code": "nope", "description": "x",
         "attribute[site]": world.d.site_a.code})
     assert bad.status_code == 400
+
+
+def test_only_accepted_reports_are_published_with_phones_masked(world: Any, client: Any) -> None:
+    roads = make_category("道路交通", "complaint")
+    text = "联系 13900001111 或 139 0000 5678 或 139-0000-5679 或 １３９００００５６８０"
+    fresh = make_opinion(world.d.site_a, category=roads, text=text)
+    accepted = make_opinion(world.d.site_a, category=roads, text=text)
+    workflow.accept(accepted.id, world.admin)
+    declined = make_opinion(world.d.site_a, category=roads, text=text)
+    workflow.decline(declined.id, world.admin, "不属于受理范围")
+    listed = client.get("/open311/v2/requests.json").get_json()
+    assert [i["service_request_id"] for i in listed] == [accepted.tracking_no]
+    for url in ("/open311/v2/requests.json", f"/open311/v2/requests/{accepted.tracking_no}.json"):
+        body = client.get(url).get_data(as_text=True)
+        for digits in ("13900001111", "0000 5678", "0000-5679", "００００５６８０"):
+            assert digits not in body, (url, digits)
+        assert "139****1111" in body
+    for hidden in (fresh, declined):
+        assert client.get(f"/open311/v2/requests/{hidden.tracking_no}.json").status_code == 404
+
+
+def test_posting_needs_an_intake_role_and_the_staff_validation(world: Any, client: Any) -> None:
+    roads = make_category("道路交通", "complaint")
+    form = {"service_code": roads.code, "description": "路面塌陷",
+            "attribute[site]": world.d.site_a.code}
+    for user in (world.supervisor, world.member):
+        token, _row = issue_api_token(user)
+        refused = client.post("/open311/v2/requests.json", data={**form, "api_key": token})
+        assert refused.status_code == 403, (user.username, refused.get_json())
+    token, _row = issue_api_token(world.dispatcher)
+    for extra in ({"first_name": "名" * 5000}, {"phone": "<b>13800000000</b>"}):
+        bad = client.post("/open311/v2/requests.json", data={**form, "api_key": token, **extra})
+        assert bad.status_code == 400, (extra, bad.get_json())
+    ok = client.post("/open311/v2/requests.json", data={**form, "api_key": token,
+                                                         "phone": "13800000000"})
+    assert ok.status_code == 201, ok.get_json()

@@ -116,6 +116,8 @@ def test_duty_record_counts_exactly_what_the_member_did(client) -> None:
     # Supervision lists the member who falls short (the one without a site is not assessed).
     short = client.get("/api/v1/duty/shortfalls", headers=staff(w.secretary)).get_json()
     assert [(m["name"], m["shortfall"]) for m in short["items"]] == [("王建国", 1)]
+    listed = client.get("/api/v1/duty/members", headers=staff(w.secretary)).get_json()
+    assert {m["name"]: m["shortfall"] for m in listed["items"]} == {"王建国": 1, "李秀英": 0}
 
     # The XLSX carries what the API says, member by member.
     api = client.get("/api/v1/duty/members", headers=staff(w.secretary)).get_json()

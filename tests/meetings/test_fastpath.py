@@ -8,7 +8,7 @@ from flask import request_started
 
 from server.audit.models import AuditEvent
 from server.extensions import db
-from server.meetings import keys, persister
+from server.meetings import keys, persister, rebuild
 from server.meetings.models import Ballot
 from tests.factories import bearer, make_district, make_resident
 from tests.meetings.factories import check_in_directly, make_meeting, make_moderator, make_poll
@@ -47,7 +47,7 @@ def _setup(n_residents: int):
     for resident, _ in residents:
         check_in_directly(meeting, resident.id)
     # check_in_directly writes the database only: tell the poll's Redis state too.
-    persister.rebuild_poll(poll.id)
+    rebuild.rebuild_poll(poll.id)
     return mod, meeting, poll, residents
 
 
@@ -73,7 +73,8 @@ def test_a_new_ballot_is_answered_before_flask_with_the_same_bytes_and_audit(app
     assert fast.status_code == full.status_code == 200
     assert fast.headers["Content-Type"] == full.headers["Content-Type"] == "application/json"
     a, b = fast.get_json(), full.get_json()
-    assert set(a) == set(b) == {"ballot_id", "poll_id", "replay", "cast_at_ms", "message"}
+    assert set(a) == set(b) == {"ballot_id", "poll_id", "replay", "cast_at_ms", "choices",
+                                "message"}
     assert (a["poll_id"], a["replay"], a["message"]) == (b["poll_id"], b["replay"],
                                                         b["message"]) == (poll.id, False,
                                                                           "已投票")
@@ -84,8 +85,10 @@ def test_a_new_ballot_is_answered_before_flask_with_the_same_bytes_and_audit(app
     rows = _audit_rows(poll.id)
     assert [r.resident_id for r in rows] == [first.id, second.id]
     same = [c for c in AuditEvent.__table__.columns.keys()
-            if c not in ("id", "at", "duration_ms", "stream_id", "resident_id")]
+            if c not in ("id", "at", "duration_ms", "stream_id", "resident_id", "request_id")]
     assert {c: getattr(rows[0], c) for c in same} == {c: getattr(rows[1], c) for c in same}
+    assert [r.request_id for r in rows] == [fast.headers["X-Request-Id"],
+                                            full.headers["X-Request-Id"]]
     assert rows[0].user_agent == "WeChat 8.0" and rows[0].ip == "127.0.0.1"
 
 

@@ -264,7 +264,7 @@ def test_expired_countdown_closes_and_freezes_exactly_once(client, redis) -> Non
     voters = [make_resident() for _ in range(5)]
     for resident, _token in voters:
         check_in_directly(meeting, resident.id)
-    services.persister.rebuild_poll(poll.id)
+    services.rebuild.rebuild_poll(poll.id)
     for (resident, _token), choice in zip(voters[:4], [yes, yes, yes, no], strict=True):
         services.cast_vote(poll.id, resident.id, [choice], f"k-{resident.id}")
     pubsub = redis.pubsub(ignore_subscribe_messages=True)
@@ -305,7 +305,7 @@ def test_racing_closers_freeze_once(app, redis) -> None:
     poll = make_poll(mod, meeting, duration_seconds=60)
     resident, _ = make_resident()
     check_in_directly(meeting, resident.id)
-    services.persister.rebuild_poll(poll.id)
+    services.rebuild.rebuild_poll(poll.id)
     services.cast_vote(poll.id, resident.id, [poll.options[0].id], "k1")
     _expire(poll)
     poll_id = poll.id

@@ -32,7 +32,7 @@ def _past_meeting(d, mod):
     for choice in [yes, yes, yes, no]:
         resident, _ = make_resident()
         check_in_directly(meeting, resident.id)
-        services.persister.rebuild_poll(poll.id)
+        services.rebuild.rebuild_poll(poll.id)
         services.cast_vote(poll.id, resident.id, [choice], f"k-{resident.id}")
     services.close_poll(mod, poll.id)
     done = services.add_outcome(mod, meeting.id, "东西向农路年底前完成硬化，由镇交通办牵头",

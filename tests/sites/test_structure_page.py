@@ -32,6 +32,11 @@ def test_admin_edits_the_structure(live_server: Any, browser: Any, artifacts: Pa
         page.locator("#units tbody tr", has_text=d.town.code).locator(
             "button", has_text="进入").click()
         page.wait_for_selector(f"#units tbody tr >> text={d.village_a.code}")
+        # The sites table reloads for the town too: edit only once it no longer lists the
+        # other town's site (a fill before that re-render would be lost).
+        page.wait_for_function(
+            f"(() => {{ const t = document.querySelector('#sites tbody').innerText;"
+            f" return t.includes('{d.site_a.code}') && !t.includes('{d.site_c.code}'); }})()")
         row = page.locator("#sites tbody tr", has_text=d.site_a.code)
         row.locator("input[aria-label=纬度]").fill("33.35")
         row.locator("input[aria-label=经度]").fill("120.16")

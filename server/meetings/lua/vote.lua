@@ -1,4 +1,6 @@
--- Accept one ballot atomically.
+-- Accept one ballot atomically. The only place a ballot is acknowledged (see
+-- meetings.services.cast_vote): while the poll's state is missing or sealed for a rebuild the
+-- generation check answers 'stale' and nothing is written.
 -- KEYS: meta, eligible, voted, tally, stream, idem
 -- ARGV: resident, idem_key, choices ("3,5"), ballot_uid, now_ms, expected_gen, channel, ttl
 --       [, audit: "order|k|user agent\nip\n" — what the request's audit row needs beyond the
@@ -42,10 +44,12 @@ else
   redis.call('XADD', KEYS[5], '*', 'v', uid .. '|' .. resident .. '|' .. choices .. '|'
              .. ARGV[5] .. '|' .. idem)
 end
-local answer = uid .. '|' .. ARGV[5]
+-- The answer carries the recorded choices: a retry with the same key (the phone keeps it
+-- across option changes) learns which choice was counted.
+local answer = uid .. '|' .. ARGV[5] .. '|' .. choices
 redis.call('HSET', KEYS[6], idem_field, answer)
 local ttl = tonumber(ARGV[8])
-for i = 2, 6 do redis.call('EXPIRE', KEYS[i], ttl) end
+for i = 1, 6 do redis.call('EXPIRE', KEYS[i], ttl) end
 -- Live polls publish their counts; hidden ones only how many have voted.
 local payload
 if meta[6] == '1' then

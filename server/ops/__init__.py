@@ -1,0 +1,1 @@
+"""Operations: readiness, request ids, structured logs, Prometheus metrics, backups."""
