@@ -39,7 +39,7 @@ def main() -> None:
     from server.people.models import Expert, Member, MemberSite, User
     from server.sites.models import Site
     from server.thinktank.demo import seed_thinktank_demo
-    from server.thinktank.services import suggest, suggest_for_opinion
+    from server.thinktank.suggestions import suggest, suggest_for_opinion
 
     workdir = Path(tempfile.mkdtemp(prefix="sl-bench-thinktank-"))
     app = create_app({"INSTANCE_PATH": str(workdir),

@@ -15,7 +15,7 @@ thinktank_cli = AppGroup("thinktank", help="协商智库：专家名册导入")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def import_experts_command(path: Path) -> None:
     """Import experts from a UTF-8 CSV (columns: see IMPORT_COLUMNS); all rows or none."""
-    from server.thinktank.services import IMPORT_COLUMNS, import_experts
+    from server.thinktank.expert_import import IMPORT_COLUMNS, import_experts
 
     with path.open(encoding="utf-8-sig", newline="") as handle:
         reader = csv.DictReader(handle)

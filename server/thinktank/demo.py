@@ -11,7 +11,7 @@ from server.common.models import utcnow
 from server.extensions import db
 from server.people.models import Expert, Member, MemberSite, User
 from server.sites.models import Circle, Site, Unit
-from server.thinktank.services import _vocabulary, specialties
+from server.thinktank.vocabulary import specialties, specialty_vocabulary
 
 EXPERTS = 1450
 DISTRICT_WIDE = 250  # the rest are spread over the 14 sectors
@@ -65,7 +65,7 @@ def _expert_rows(rng: random.Random, district: Unit, sectors: list[Unit]) -> lis
     codes = list(specialties())
     weights = [WEIGHTS.get(c, 1) for c in codes]
     by_specialty: dict[str, list[str]] = {c: [] for c in codes}
-    for word, owners in _vocabulary()[1].items():
+    for word, owners in specialty_vocabulary()[1].items():
         for code in owners:
             by_specialty[code].append(word)
     areas = [district] * DISTRICT_WIDE

@@ -8,7 +8,8 @@ from flask_smorest import Blueprint
 
 from server.extensions import limiter
 from server.people.access import require_staff
-from server.thinktank import services
+from server.thinktank import invitations, registers, suggestions, vocabulary
+from server.thinktank.registers import MANAGE_ROLES, READ_ROLES
 from server.thinktank.schemas import (
     ExpertArgsSchema,
     ExpertPageSchema,
@@ -29,7 +30,6 @@ from server.thinktank.schemas import (
     TextSuggestArgsSchema,
     ThinkTankSuggestionSchema,
 )
-from server.thinktank.services import MANAGE_ROLES, READ_ROLES
 
 blp = Blueprint("thinktank", __name__, url_prefix="/api/v1", description="委员与协商智库")
 
@@ -39,7 +39,7 @@ blp = Blueprint("thinktank", __name__, url_prefix="/api/v1", description="委员
 def specialty_list() -> list[dict[str, str]]:
     """List the fixed specialty vocabulary of the think tank."""
     require_staff(*READ_ROLES)
-    return [{"code": c, "name": n} for c, n in services.specialties().items()]
+    return [{"code": c, "name": n} for c, n in vocabulary.specialties().items()]
 
 
 @blp.route("/experts")
@@ -47,7 +47,7 @@ def specialty_list() -> list[dict[str, str]]:
 @blp.response(200, ExpertPageSchema)
 def list_experts(args: dict[str, Any]) -> dict[str, Any]:
     """Search the expert pool (phones masked)."""
-    return services.list_experts(require_staff(*READ_ROLES), args)
+    return registers.list_experts(require_staff(*READ_ROLES), args)
 
 
 @blp.route("/experts", methods=["POST"])
@@ -55,14 +55,14 @@ def list_experts(args: dict[str, Any]) -> dict[str, Any]:
 @blp.response(201, ExpertSchema)
 def create_expert(body: dict[str, Any]) -> dict[str, Any]:
     """Add an expert to the pool (admins)."""
-    return services.save_expert(require_staff(*MANAGE_ROLES), body)
+    return registers.save_expert(require_staff(*MANAGE_ROLES), body)
 
 
 @blp.route("/experts/<int:expert_id>")
 @blp.response(200, ExpertSchema)
 def get_expert(expert_id: int) -> dict[str, Any]:
     """Return one expert (phone shown to admins and staff covering the area)."""
-    return services.get_expert(require_staff(*READ_ROLES), expert_id)
+    return registers.get_expert(require_staff(*READ_ROLES), expert_id)
 
 
 @blp.route("/experts/<int:expert_id>", methods=["PATCH"])
@@ -70,7 +70,7 @@ def get_expert(expert_id: int) -> dict[str, Any]:
 @blp.response(200, ExpertSchema)
 def update_expert(body: dict[str, Any], expert_id: int) -> dict[str, Any]:
     """Change an expert's record (admins)."""
-    return services.save_expert(require_staff(*MANAGE_ROLES), body, expert_id)
+    return registers.save_expert(require_staff(*MANAGE_ROLES), body, expert_id)
 
 
 @blp.route("/members")
@@ -78,7 +78,7 @@ def update_expert(body: dict[str, Any], expert_id: int) -> dict[str, Any]:
 @blp.response(200, MemberPageSchema)
 def list_members(args: dict[str, Any]) -> dict[str, Any]:
     """Search the member register (phones masked)."""
-    return services.list_members(require_staff(*READ_ROLES), args)
+    return registers.list_members(require_staff(*READ_ROLES), args)
 
 
 @blp.route("/members", methods=["POST"])
@@ -86,14 +86,14 @@ def list_members(args: dict[str, Any]) -> dict[str, Any]:
 @blp.response(201, MemberSchema)
 def create_member(body: dict[str, Any]) -> dict[str, Any]:
     """Add a member to the register with the sites they are attached to (admins)."""
-    return services.save_member(require_staff(*MANAGE_ROLES), body)
+    return registers.save_member(require_staff(*MANAGE_ROLES), body)
 
 
 @blp.route("/members/<int:member_id>")
 @blp.response(200, MemberSchema)
 def get_member(member_id: int) -> dict[str, Any]:
     """Return one member (phone shown to admins and staff covering an attached site)."""
-    return services.get_member(require_staff(*READ_ROLES), member_id)
+    return registers.get_member(require_staff(*READ_ROLES), member_id)
 
 
 @blp.route("/members/<int:member_id>", methods=["PATCH"])
@@ -101,7 +101,7 @@ def get_member(member_id: int) -> dict[str, Any]:
 @blp.response(200, MemberSchema)
 def update_member(body: dict[str, Any], member_id: int) -> dict[str, Any]:
     """Change a member's record; sites given replace the attached sites (admins)."""
-    return services.save_member(require_staff(*MANAGE_ROLES), body, member_id)
+    return registers.save_member(require_staff(*MANAGE_ROLES), body, member_id)
 
 
 @blp.route("/opinions/<int:opinion_id>/suggestions")
@@ -109,7 +109,7 @@ def update_member(body: dict[str, Any], member_id: int) -> dict[str, Any]:
 @blp.response(200, ThinkTankSuggestionSchema)
 def opinion_suggestions(args: dict[str, Any], opinion_id: int) -> dict[str, Any]:
     """Suggest experts and members for a case by its text and area."""
-    return services.suggest_for_opinion(require_staff(*READ_ROLES), opinion_id, args["limit"])
+    return suggestions.suggest_for_opinion(require_staff(*READ_ROLES), opinion_id, args["limit"])
 
 
 @blp.route("/meetings/<int:meeting_id>/suggestions")
@@ -117,7 +117,7 @@ def opinion_suggestions(args: dict[str, Any], opinion_id: int) -> dict[str, Any]
 @blp.response(200, ThinkTankSuggestionSchema)
 def meeting_suggestions(args: dict[str, Any], meeting_id: int) -> dict[str, Any]:
     """Suggest experts and members for a meeting by its topic, agenda and site."""
-    return services.suggest_for_meeting(require_staff(*READ_ROLES), meeting_id, args["limit"])
+    return suggestions.suggest_for_meeting(require_staff(*READ_ROLES), meeting_id, args["limit"])
 
 
 @blp.route("/thinktank/suggestions")
@@ -125,7 +125,7 @@ def meeting_suggestions(args: dict[str, Any], meeting_id: int) -> dict[str, Any]
 @blp.response(200, ThinkTankSuggestionSchema)
 def text_suggestions(args: dict[str, Any]) -> dict[str, Any]:
     """Suggest experts and members for free text within an area (the console panel)."""
-    return services.suggest_for_text(require_staff(*READ_ROLES), args["text"],
+    return suggestions.suggest_for_text(require_staff(*READ_ROLES), args["text"],
                                      args["unit_id"], args["limit"])
 
 
@@ -134,7 +134,7 @@ def text_suggestions(args: dict[str, Any]) -> dict[str, Any]:
 @blp.response(200, InvitationSchema(many=True))
 def list_invitations(args: dict[str, Any]) -> list[dict[str, Any]]:
     """List invitations of a case or meeting, or all within scope and the caller's own."""
-    return services.list_invitations(require_staff(), args)
+    return invitations.list_invitations(require_staff(), args)
 
 
 @blp.route("/invitations", methods=["POST"])
@@ -142,7 +142,7 @@ def list_invitations(args: dict[str, Any]) -> list[dict[str, Any]]:
 @blp.response(201, InvitationSchema)
 def create_invitation(body: dict[str, Any]) -> dict[str, Any]:
     """Invite an expert or member to a case or meeting; a member's account is notified."""
-    return services.create_invitation(require_staff(*READ_ROLES), body)
+    return invitations.create_invitation(require_staff(*READ_ROLES), body)
 
 
 @blp.route("/invitations/<int:invitation_id>/respond", methods=["POST"])
@@ -150,7 +150,7 @@ def create_invitation(body: dict[str, Any]) -> dict[str, Any]:
 @blp.response(200, InvitationSchema)
 def respond(body: dict[str, Any], invitation_id: int) -> dict[str, Any]:
     """Accept or decline: the invited member, or staff recording a reply given by phone."""
-    return services.respond(require_staff(), invitation_id, body["response"], body["note"])
+    return invitations.respond(require_staff(), invitation_id, body["response"], body["note"])
 
 
 @blp.route("/invitations/by-token/<string:token>")
@@ -158,7 +158,7 @@ def respond(body: dict[str, Any], invitation_id: int) -> dict[str, Any]:
 @blp.response(200, InvitationSchema)
 def invitation_by_token(token: str) -> dict[str, Any]:
     """Show an invitee without an account what their one-time link is for."""
-    return services.invitation_for_token(token)
+    return invitations.invitation_for_token(token)
 
 
 @blp.route("/invitations/by-token/<string:token>/respond", methods=["POST"])
@@ -167,4 +167,4 @@ def invitation_by_token(token: str) -> dict[str, Any]:
 @blp.response(200, InvitationSchema)
 def respond_by_token(body: dict[str, Any], token: str) -> dict[str, Any]:
     """Accept or decline through the one-time link (no account needed)."""
-    return services.respond_by_token(token, body["response"], body["note"])
+    return invitations.respond_by_token(token, body["response"], body["note"])
