@@ -65,6 +65,8 @@ class AuditEventSchema(Schema):
     user_agent = fields.String(allow_none=True)
     summary = fields.Dict(allow_none=True, metadata={"description": "redacted request body"})
     duration_ms = fields.Integer(allow_none=True)
+    description = fields.String(metadata={"description": "what was done, in Chinese"})
+    summary_text = fields.String(metadata={"description": "the summary as 字段：值"})
 
 
 class AuditPageSchema(Schema):

@@ -21,6 +21,7 @@ from sqlalchemy import Select, func, insert, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from server.audit import keys
+from server.audit.describe import describe, summary_text
 from server.audit.models import AuditEvent
 from server.common.models import utcnow
 from server.common.tables import table_file
@@ -251,10 +252,13 @@ def event_payload(event: AuditEvent) -> dict[str, Any]:
         "outcome_name": OUTCOME_NAMES.get(event.outcome, event.outcome),
         "personal_data": event.personal_data, "ip": event.ip, "user_agent": event.user_agent,
         "summary": event.summary, "duration_ms": event.duration_ms,
+        "description": describe(event.method, event.path_template, event.path),
+        "summary_text": summary_text(event.summary),
     }
 
 
-EXPORT_COLUMNS = ["时间", "身份", "用户ID", "用户名", "群众ID", "动作", "方法", "接口", "路径",
+EXPORT_COLUMNS = ["时间", "身份", "用户ID", "用户名", "群众ID", "动作", "操作内容", "方法",
+                  "接口", "路径",
                   "状态码", "结果", "涉及个人信息", "IP", "客户端", "摘要"]
 
 
@@ -265,10 +269,11 @@ def export_events(filters: dict[str, Any], fmt: str) -> tuple[bytes, str, str]:
     table = [[
         local_time(e.at).strftime("%Y-%m-%d %H:%M:%S"), ACTOR_NAMES.get(e.actor_kind, ""),
         e.user_id or "", e.username or "", e.resident_id or "",
-        ACTION_NAMES.get(e.action, e.action), e.method, e.path_template or "", e.path,
+        ACTION_NAMES.get(e.action, e.action), describe(e.method, e.path_template, e.path),
+        e.method, e.path_template or "", e.path,
         e.status, OUTCOME_NAMES.get(e.outcome, e.outcome), "是" if e.personal_data else "否",
         e.ip or "", e.user_agent or "",
-        json.dumps(e.summary, ensure_ascii=False) if e.summary else "",
+        summary_text(e.summary),
     ] for e in db.session.scalars(stmt.limit(EXPORT_LIMIT))]
     stamp = local_time(utcnow()).strftime("%Y%m%d-%H%M")
     return table_file(EXPORT_COLUMNS, table, fmt, "审计日志", f"audit-{stamp}")

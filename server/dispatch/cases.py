@@ -85,11 +85,21 @@ def list_cases(user: User, filters: dict[str, Any]) -> dict[str, Any]:
     query = case_query(user, filters)
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
     page, per_page = filters.get("page", 1), filters.get("per_page", 50)
-    rows = db.session.execute(query.order_by(Opinion.id.desc())
+    rows = db.session.execute(query.order_by(*_case_order(filters.get("sort", "newest")))
                               .offset((page - 1) * per_page).limit(per_page)).all()
     names = _names([case for _o, case in rows])
     return {"items": [_summary(o, c, user, names) for o, c in rows], "total": total,
             "page": page, "per_page": per_page}
+
+
+def _case_order(sort: str) -> tuple[Any, ...]:
+    """Order the inbox: newest first, oldest first, or the earliest answer deadline first."""
+    if sort == "oldest":
+        return (Opinion.id.asc(),)
+    if sort == "due":
+        # Cases without a deadline (not yet dispatched) come after every dated one.
+        return (Case.answer_due_at.is_(None), Case.answer_due_at.asc(), Opinion.id.asc())
+    return (Opinion.id.desc(),)
 
 
 def _names(cases: list[Case | None]) -> dict[str, dict[int, str]]:

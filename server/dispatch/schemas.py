@@ -7,6 +7,7 @@ from marshmallow import Schema, fields, validate
 from server.common.schemas import PageArgsSchema
 
 NOTE = validate.Length(max=2000)
+CASE_SORTS = ("newest", "oldest", "due")
 
 
 class CaseListArgsSchema(PageArgsSchema):
@@ -19,6 +20,8 @@ class CaseListArgsSchema(PageArgsSchema):
     overdue = fields.Boolean()
     mine = fields.Boolean(metadata={"description": "only cases assigned to me / my department"})
     q = fields.String(validate=validate.Length(max=64))
+    sort = fields.String(load_default="newest", validate=validate.OneOf(list(CASE_SORTS)),
+                         metadata={"description": "newest, oldest or due (earliest deadline)"})
 
 
 class ExportArgsSchema(CaseListArgsSchema):

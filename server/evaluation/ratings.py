@@ -35,12 +35,15 @@ def _outcome(outcome_id: int) -> tuple[Any, Any]:
     return outcome, meeting
 
 
-def _check_attended(resident: Resident, meeting: Any) -> None:
+def _attended(resident: Resident, meeting: Any) -> bool:
     from server.meetings.models import Attendance
 
-    attended = db.session.scalar(select(Attendance.id).where(
-        Attendance.meeting_id == meeting.id, Attendance.resident_id == resident.id))
-    if attended is None:
+    return db.session.scalar(select(Attendance.id).where(
+        Attendance.meeting_id == meeting.id, Attendance.resident_id == resident.id)) is not None
+
+
+def _check_attended(resident: Resident, meeting: Any) -> None:
+    if not _attended(resident, meeting):
         raise Forbidden("只有签到参加了这次协商的群众才能评价它的成果", code="not_attended")
 
 
@@ -60,10 +63,14 @@ def describe(row: OutcomeRating | None, outcome_id: int, *,
 def my_outcome_rating(resident: Resident, outcome_id: int, *,
                       now: datetime | None = None) -> dict[str, Any]:
     """Return the resident's rating of one outcome (rating null if not rated yet)."""
-    _outcome(outcome_id)
+    _outcome_row, meeting = _outcome(outcome_id)
     row = db.session.scalar(select(OutcomeRating).where(
         OutcomeRating.outcome_id == outcome_id, OutcomeRating.resident_id == resident.id))
-    return describe(row, outcome_id, now=now)
+    result = describe(row, outcome_id, now=now)
+    # Offer the question only to those the PUT would accept, instead of refusing on submit.
+    result["may_rate"] = (meeting.status in RATEABLE_MEETING_STATUSES
+                          and _attended(resident, meeting))
+    return result
 
 
 def rate_outcome(resident: Resident, outcome_id: int, rating: str, comment: str | None, *,

@@ -97,6 +97,7 @@ class OutcomeRatingSchema(Schema):
     rated_at = fields.DateTime(allow_none=True)
     changeable_until = fields.DateTime(allow_none=True)
     changeable = fields.Boolean()
+    may_rate = fields.Boolean(metadata={"description": "the caller checked in to a held meeting"})
 
 
 class WallArgsSchema(Schema):

@@ -192,6 +192,38 @@ def _merge(groups: list[list[int]], centroids: list[Vector], vectors: list[Vecto
     return groups, centroids
 
 
+def _grams(text: str, longest: int = 4) -> set[str]:
+    """Return the runs of 2..longest adjacent words of a text that may name a topic."""
+    stops, folded = stop_words(), synonyms()
+    grams: set[str] = set()
+    run: list[str] = []
+    for raw in [*_tokenizer().cut(text), "。"]:
+        word = raw.strip()
+        if not word or not _WORDLIKE.search(word):
+            run = []  # punctuation ends a phrase
+            continue
+        run.append(folded.get(word, word))
+        for n in range(2, longest + 1):
+            gram = run[-n:]
+            if len(gram) == n and gram[0] not in stops and gram[-1] not in stops \
+                    and len(gram[0]) > 1 and len(gram[-1]) > 1:
+                grams.add("".join(gram))
+    return grams
+
+
+def phrase_label(members: list[int], texts: Sequence[str], terms: list[str]) -> str:
+    """Name a topic by the phrase its opinions share (卫生室药品不全), not by loose words."""
+    counts: Counter[str] = Counter()
+    for i in members:
+        counts.update(g for g in _grams(texts[i]) if len(g) <= 10)
+    floor = max(2, math.ceil(len(members) * 0.3)) if len(members) > 1 else 1
+    shared = [(n, g) for g, n in counts.items() if n >= floor and (not terms or terms[0] in g)]
+    if shared:
+        # The most shared phrase; among equally shared ones the longer (more specific).
+        return max(shared, key=lambda ng: (ng[0], len(ng[1]), ng[1]))[1]
+    return terms[0] if terms else ""
+
+
 def top_terms(members: list[int], docs: Sequence[list[str]], n: int = 5) -> list[str]:
     """Return the words most members share (by document frequency)."""
     counts: Counter[str] = Counter()
@@ -289,7 +321,7 @@ def _analyse(rows: _Rows, period: Period) -> dict[str, Any]:
         terms = top_terms(members, docs)
         per_week = Counter(_week(rows.days[i]) for i in members)
         topics.append({
-            "label": "·".join(terms[:3]),
+            "label": phrase_label(members, rows.texts, terms),
             "keywords": terms,
             "count": len(members),
             "weeks": [per_week[k] for k in weeks],

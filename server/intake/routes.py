@@ -9,8 +9,17 @@ from flask import Response, request, send_file
 from flask_smorest import Blueprint
 
 from server.common.limits import client_address
-from server.errors import Unauthorized, ValidationFailed
-from server.intake import categories, media, moderation, resident, schemas, settings, submission
+from server.errors import NotFound, Unauthorized, ValidationFailed
+from server.intake import (
+    categories,
+    follow,
+    media,
+    moderation,
+    resident,
+    schemas,
+    settings,
+    submission,
+)
 from server.intake.models import Category, SensitiveWord
 from server.people.access import current_identity, require_resident, require_staff
 
@@ -128,15 +137,31 @@ def support(tracking_no: str) -> dict[str, Any]:
 @blp.route("/intake/my/opinions")
 @blp.response(200, schemas.IntakeMineSchema(many=True))
 def my_opinions() -> list[dict[str, Any]]:
-    """List the calling resident's own reports."""
-    return resident.my_reports(require_resident())
+    """List the calling resident's own reports, then those they said 我也遇到了 to."""
+    caller = require_resident()
+    own = resident.my_reports(caller)
+    seen = {o["tracking_no"] for o in own}
+    return own + [o for o in follow.followed_reports(caller) if o["tracking_no"] not in seen]
 
 
 @blp.route("/intake/my/opinions/<string:tracking_no>")
 @blp.response(200, schemas.IntakeMineDetailSchema)
 def my_opinion(tracking_no: str) -> dict[str, Any]:
-    """Return one of the resident's reports: timeline in plain words, answer, photos."""
-    return resident.my_report(require_resident(), tracking_no)
+    """Return one of the resident's reports (or one they follow, read-only): timeline, answer."""
+    caller = require_resident()
+    try:
+        return resident.my_report(caller, tracking_no)
+    except NotFound:
+        return follow.followed_report(caller, tracking_no)
+
+
+@blp.route("/intake/lookup", methods=["POST"])
+@blp.arguments(schemas.IntakeLookupSchema)
+@blp.response(200, schemas.IntakeMineDetailSchema)
+def lookup(body: dict[str, Any]) -> dict[str, Any]:
+    """Find a report from any phone by its number and the last 4 digits of its phone."""
+    return follow.lookup(require_resident(), body["tracking_no"], body["phone_last4"],
+                         client_address())
 
 
 @blp.route("/intake/my/opinions/<string:tracking_no>/rating", methods=["POST"])

@@ -135,6 +135,8 @@ class IntakeReceiptSchema(Schema):
 
 
 class IntakeMineSchema(IntakePublicSummarySchema):
+    relation = fields.String(dump_default="own", metadata={
+        "description": "own; followed (said 我也遇到了); lookup (found by number + phone)"})
     state = fields.String()
     phone = fields.String(allow_none=True, metadata={"description": "masked 138****1234"})
     anonymous = fields.Boolean()
@@ -153,6 +155,11 @@ class IntakeTimelineStepSchema(Schema):
     at = fields.String()
     label = fields.String()
     note = fields.String(allow_none=True)
+
+
+class IntakeLookupSchema(Schema):
+    tracking_no = fields.String(required=True, validate=validate.Length(min=4, max=32))
+    phone_last4 = fields.String(required=True, validate=validate.Length(equal=4))
 
 
 class IntakeMineDetailSchema(IntakeMineSchema):

@@ -3,9 +3,12 @@
 import { api } from "/static/common/api.js";
 import { activatable, el } from "/static/common/dom.js";
 import { localDate, localTime } from "/static/common/format.js";
+import { pager } from "/static/common/pager.js";
 import { csrfToken, setCsrf, staff } from "/static/common/staff.js";
 
 let options = null;
+let inboxPage = 1;
+const PER_PAGE = 50;
 const $ = (id) => document.getElementById(id);
 
 const ACTION_LABELS = {
@@ -47,7 +50,7 @@ function fill(select, items) {
 function filterQuery() {
   const params = new URLSearchParams();
   for (const [name, id] of [["state", "f-state"], ["category_id", "f-category"], ["unit_id", "f-unit"],
-    ["department_id", "f-department"], ["q", "f-q"]]) {
+    ["department_id", "f-department"], ["q", "f-q"], ["sort", "f-sort"]]) {
     if ($(id).value) params.set(name, $(id).value);
   }
   if ($("f-overdue").checked) params.set("overdue", "true");
@@ -57,7 +60,10 @@ function filterQuery() {
 async function loadInbox() {
   $("inbox").hidden = false;
   $("case").hidden = true;
-  const data = await staff(`/api/v1/cases?${filterQuery()}`);
+  const params = filterQuery();
+  params.set("page", String(inboxPage));
+  params.set("per_page", String(PER_PAGE));
+  const data = await staff(`/api/v1/cases?${params}`);
   $("case-rows").replaceChildren(...data.items.map((c) => {
     const row = el("tr", { className: c.overdue ? "overdue" : "" },
       el("td", { textContent: c.tracking_no }),
@@ -70,7 +76,11 @@ async function loadInbox() {
     activatable(row, () => { location.hash = `#/cases/${c.id}`; }, null);
     return row;
   }));
-  $("case-count").textContent = `共 ${data.total} 件`;
+  const first = data.total ? (data.page - 1) * data.per_page + 1 : 0;
+  $("case-count").textContent = data.total
+    ? `共 ${data.total} 件，显示第 ${first}–${first + data.items.length - 1} 件` : "没有符合条件的案件";
+  pager($("case-pager"), { page: data.page, perPage: data.per_page, total: data.total,
+    onPage: (n) => { inboxPage = n; loadInbox(); } });
 }
 
 async function loadCase(id) {
@@ -214,7 +224,9 @@ function route() {
 }
 
 window.addEventListener("hashchange", route);
-$("filters").addEventListener("submit", (event) => { event.preventDefault(); loadInbox(); });
+// A new filter, search or order starts again from the first page.
+$("filters").addEventListener("submit", (event) => { event.preventDefault(); inboxPage = 1; loadInbox(); });
+$("f-sort").addEventListener("change", () => { inboxPage = 1; loadInbox(); });
 $("export-csv").addEventListener("click", () => exportList("csv"));
 $("export-xlsx").addEventListener("click", () => exportList("xlsx"));
 

@@ -2,10 +2,12 @@
 import { pct } from "/static/common/numbers.js";
 import { api } from "/static/common/api.js";
 import { activatable, el } from "/static/common/dom.js";
+import { pageRows } from "/static/common/pager.js";
 import { setCsrf, staff } from "/static/common/staff.js";
 
 const $ = (id) => document.getElementById(id);
 let me = null;
+const PER_PAGE = 20;
 
 const num = (v) => (v === null || v === undefined ? "—" : String(v));
 
@@ -34,6 +36,7 @@ function scoreTable(table, data, extra) {
     el("td", {}, r.deducted ? `−${r.deducted}` : "0"),
     el("td", { class: r.score === null ? "none" : "score" }, num(r.score))));
   table.replaceChildren(head, ...rows);
+  pageRows(table.closest(".scroll") || table, rows, PER_PAGE);
 }
 
 async function loadScores() {
@@ -54,6 +57,7 @@ async function loadScores() {
       ...short.sites.map((s) => el("tr", {}, el("td", {}, s.name), el("td", {}, s.unit_name),
         el("td", {}, s.held), el("td", {}, s.required), el("td", {}, s.short),
         el("td", { class: `st-${s.status}` }, s.status_name))));
+    pageRows($("shortfall"), [...$("shortfall").rows].slice(1), PER_PAGE);
     $("xlsx").href = `/api/v1/assessment/export?${q}`;
   } catch (e) {
     $("error").textContent = e.message;
@@ -70,6 +74,7 @@ async function loadChecklist() {
       el("td", {}, activatable(el("a", {}, s.name), () => openSite(s.id))), el("td", {}, s.unit_name),
       el("td", {}, s.with_evidence), el("td", {}, s.approved), el("td", {}, s.items),
       el("td", { class: s.complete ? "st-met" : "" }, s.complete ? "全部达标" : "未完成"))));
+  pageRows($("checklist"), [...$("checklist").rows].slice(1), PER_PAGE);
 }
 
 async function openSite(id) {

@@ -25,14 +25,14 @@ function actor(e) {
 function row(e) {
   const tr = el("tr");
   const outcome = el("span", { class: `tag ${e.outcome}` }, `${e.outcome_name} ${e.status}`);
-  const action = el("td", {}, e.action_name);
+  const action = el("td", {}, e.description || e.action_name);
   if (e.personal_data) action.append(" ", el("span", { class: "tag personal" }, "个人信息"));
   tr.append(el("td", {}, e.at_local), el("td", {}, actor(e)), action,
-            el("td", { class: "path", title: e.path_template || "" }, `${e.method} ${e.path}`));
+            el("td", { class: "path", title: `${e.method} ${e.path}` }, e.action_name));
   const result = el("td");
   result.append(outcome);
   tr.append(result, el("td", {}, e.ip || ""),
-            el("td", { class: "summary" }, e.summary ? JSON.stringify(e.summary) : ""));
+            el("td", { class: "summary" }, e.summary_text || ""));
   return tr;
 }
 

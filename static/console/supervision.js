@@ -3,10 +3,13 @@
 import { api } from "/static/common/api.js";
 import { el } from "/static/common/dom.js";
 import { localMinute as localTime } from "/static/common/format.js";
+import { pager } from "/static/common/pager.js";
 import { setCsrf, staff } from "/static/common/staff.js";
 
 const $ = (id) => document.getElementById(id);
 let session = null;
+let warningPage = 1;
+const PER_PAGE = 20;
 
 const ACTIONS = { respond: "回复", escalate: "升级督办", close: "办结" };
 const PROMPTS = { respond: "回复内容", escalate: "升级理由", close: "办结说明（可不填）" };
@@ -20,7 +23,7 @@ function badge(level, name) {
 }
 
 function filterQuery() {
-  const params = new URLSearchParams({ per_page: "200" });
+  const params = new URLSearchParams({ page: String(warningPage), per_page: String(PER_PAGE) });
   for (const [key, value] of new FormData($("filters"))) if (value) params.set(key, value);
   return params.toString();
 }
@@ -55,6 +58,8 @@ async function loadWarnings() {
     return row;
   }));
   $("warning-count").textContent = data.total ? `共 ${data.total} 条预警` : "当前没有预警";
+  pager($("warning-pager"), { page: data.page, perPage: data.per_page, total: data.total,
+    onPage: (n) => { warningPage = n; loadWarnings(); } });
   const gaps = data.departments_without_handlers || [];
   $("handler-gap").hidden = gaps.length === 0;
   $("handler-gap").textContent = gaps.length
@@ -148,10 +153,11 @@ async function start(me) {
   document.body.dataset.ready = "1";
 }
 
-$("filters").addEventListener("submit", (event) => { event.preventDefault(); loadWarnings(); });
+$("filters").addEventListener("submit", (event) => { event.preventDefault(); warningPage = 1; loadWarnings(); });
 for (const tile of document.querySelectorAll(".tile")) {
   tile.addEventListener("click", () => {
     $("f-level").value = $("f-level").value === tile.dataset.level ? "" : tile.dataset.level;
+    warningPage = 1;
     loadWarnings();
   });
 }

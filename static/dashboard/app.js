@@ -101,16 +101,17 @@ function svg(tag, attrs = {}, text) {
 }
 
 function renderTrend(weeks) {
-  const W = 560, H = 220, L = 34, B = 28, T = 14;
+  // Margins leave room for the axis numbers (left), the last date label (right) and the legend (top).
+  const W = 560, H = 230, L = 44, R = 28, B = 30, T = 26;
   const max = Math.max(1, ...weeks.map((w) => Math.max(w.collected, w.solved)));
-  const step = weeks.length > 1 ? (W - L - 10) / (weeks.length - 1) : 0;
+  const step = weeks.length > 1 ? (W - L - R) / (weeks.length - 1) : 0;
   const x = (i) => L + i * step;
   const y = (v) => H - B - (v / max) * (H - B - T);
   const root = svg("svg", { viewBox: `0 0 ${W} ${H}`, width: "100%", role: "img",
     "aria-label": "每周收集与解决趋势" });
   for (let g = 0; g <= 4; g++) {
     const v = Math.round((max * g) / 4);
-    root.append(svg("line", { x1: L, x2: W - 6, y1: y(v), y2: y(v), stroke: "#e6dfd5" }));
+    root.append(svg("line", { x1: L, x2: W - R, y1: y(v), y2: y(v), stroke: "#e6dfd5" }));
     root.append(svg("text", { x: L - 6, y: y(v) + 4, "text-anchor": "end" }, v));
   }
   const series = [["collected", "#b71c1c", "收集意见"], ["solved", "#1b6e3a", "解决问题"]];
@@ -169,7 +170,8 @@ function open(unitId) { state.unit = unitId; load(); }
 async function init() {
   const today = new Date(Date.now() + 8 * 3600e3).toISOString().slice(0, 10);
   const params = new URLSearchParams(location.search);
-  state.start = params.get("start") || today.slice(0, 8) + "01";
+  // Year to date, as the district's own figures are stated ("今年以来").
+  state.start = params.get("start") || `${today.slice(0, 4)}-01-01`;
   state.end = params.get("end") || today;
   state.unit = params.get("unit_id");
   $("start").value = state.start; $("end").value = state.end;

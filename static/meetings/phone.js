@@ -1,11 +1,13 @@
 // The resident's phone page: check in, vote once per poll, see results when they are shown.
 import { api, ensureResidentToken } from "/static/common/api.js";
+import { el, fill } from "/static/common/dom.js";
+import { localMinute } from "/static/common/format.js";
 import { countsFromTally, drawBars, liveNotice, newKey, openEvents } from "/static/meetings/live.js";
 
 const code = decodeURIComponent(location.pathname.split("/").filter(Boolean).pop() || "");
 const presence = new URLSearchParams(location.search).get("p");
 const state = { me: { checked_in: false, votes: {}, votes_confirmed: true }, poll: null,
-  picked: new Set(), status: null, sending: null, confirmTimer: null };
+  picked: new Set(), status: null, sending: null, confirmTimer: null, presenceCheck: false };
 const $ = (id) => document.getElementById(id);
 
 // A ballot sent but not yet answered for sure is kept per poll in localStorage, with its
@@ -42,7 +44,12 @@ function labels(poll, choices) {
 function render() {
   // Check-in is open while the meeting is published or in session; after it, nothing to join.
   const joinable = state.status === "published" || state.status === "in_session";
-  $("checkin-card").hidden = state.me.checked_in || !joinable;
+  // Where check-in needs the screen's QR code, a button without it could only be refused:
+  // say how to check in instead.
+  const needsScreen = state.presenceCheck && !presence;
+  $("checkin-card").hidden = state.me.checked_in || !joinable || needsScreen;
+  $("checkin-hint").hidden = state.me.checked_in || !needsScreen ||
+    !(joinable || state.status === "draft");
   $("checked-in").hidden = !state.me.checked_in;
   $("proposal-card").hidden = !state.me.checked_in || !joinable;
   const poll = state.poll;
@@ -202,11 +209,29 @@ function renderOutcomes(meeting) {
   $("outcomes-link").href = `/s/${encodeURIComponent(meeting.site.code)}#/meeting/${encodeURIComponent(code)}`;
 }
 
+// Time, place and agenda: what someone needs before going to the meeting.
+function renderDetails(meeting) {
+  const ends = meeting.ends_at ? ` 至 ${localMinute(meeting.ends_at).slice(-5)}` : "";
+  $("d-when").textContent = `${localMinute(meeting.starts_at)}${ends}`;
+  $("d-place").textContent = [meeting.location, meeting.site.name].filter(Boolean).join(" · ");
+  $("d-description").hidden = !meeting.description;
+  $("d-description").textContent = meeting.description || "";
+  const agenda = meeting.agenda || [];
+  $("d-agenda-title").hidden = agenda.length === 0;
+  fill($("d-agenda"), agenda.map((a) => el("li", {}, a.title, a.note ? el("span", { class: "muted" }, `（${a.note}）`) : null)));
+  const people = (meeting.participants || []).map((p) => `${p.kind_name}：${p.name}`);
+  $("d-participants").hidden = people.length === 0;
+  $("d-participants").textContent = people.length ? `参加人员：${people.join("；")}` : "";
+  $("details").hidden = false;
+}
+
 async function reload() {
   const view = await api(`/api/v1/m/${encodeURIComponent(code)}`);
   state.me = view.me;
   state.status = view.meeting.status;
+  state.presenceCheck = Boolean(view.meeting.presence_check);
   $("title").textContent = view.meeting.title;
+  renderDetails(view.meeting);
   $("subtitle").textContent = `${view.meeting.site.name} · ${view.meeting.status_name}`;
   renderOutcomes(view.meeting);
   setPoll(view.current_poll);

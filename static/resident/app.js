@@ -4,7 +4,7 @@ import { api, ensureResidentToken } from "/static/common/api.js";
 import { LARGE_TEXT } from "/static/common/keys.js";
 import { renderHome } from "/static/resident/home.js";
 import { loadMeetingsSection, submitTopic, toggleFollow } from "/static/resident/meetings.js";
-import { closeRatingChange, loadDetail, loadMine, openRatingChange, pickRating, submitRating } from "/static/resident/mine.js";
+import { closeRatingChange, findReport, loadDetail, loadMine, openRatingChange, pickRating, submitRating } from "/static/resident/mine.js";
 import { addPhotos, openForm, scheduleSimilar, submitReport } from "/static/resident/report.js";
 import { $, code, show, showError, state } from "/static/resident/shared.js";
 
@@ -71,6 +71,7 @@ function main() {
     e.target.value = "";
   });
   $("report-form").addEventListener("submit", submitReport);
+  $("find-form").addEventListener("submit", findReport);
   const choices = document.querySelectorAll("#rating-box .choice");
   for (const button of choices) {
     button.addEventListener("click", () => {

@@ -25,7 +25,7 @@ function pollLine(poll) {
 
 const RATING_CHOICES = [["satisfied", "满意"], ["basically", "基本满意"], ["unsatisfied", "不满意"]];
 
-// Everyone sees the question; the server refuses (in plain words) anyone who did not check in.
+// Only those who checked in are asked; others read who may rate, with no buttons to press.
 function outcomeRating(outcome) {
   const url = `/api/v1/evaluation/outcomes/${outcome.id}/rating`;
   const box = el("div", { class: "outcome-rating", "data-outcome": String(outcome.id) });
@@ -57,6 +57,12 @@ function outcomeRating(outcome) {
   const render = (data) => {
     mine = data;
     error.hidden = true;
+    if (!data.rating && data.may_rate === false) {
+      for (const node of [question, current, choices, form, submit, change]) node.hidden = true;
+      hint.hidden = false;
+      hint.textContent = "签到参加了这次协商的群众可以评价这项成果。";
+      return;
+    }
     if (!data.rating) { current.hidden = true; change.hidden = true; setForm(true); return; }
     current.hidden = false;
     current.textContent = `您的评价：${data.rating_name}${data.comment ? "：" + data.comment : ""}`;

@@ -19,6 +19,7 @@ export async function loadMine() {
       class: "mine-item", href: `#/mine/${encodeURIComponent(item.tracking_no)}` },
     el("div", { class: "row" }, el("strong", {}, item.category),
       el("span", { class: pillClass(item.status) }, item.status)),
+    item.relation === "followed" ? el("div", { class: "muted followed" }, "您点过“我也遇到了”，在此关注进展") : null,
     el("div", {}, item.excerpt),
     el("div", { class: "muted" }, `${item.tracking_no} · ${item.created_at}` +
       (item.can_rate && !item.rated_at ? " · 待您评价" : ""))))));
@@ -28,11 +29,44 @@ export async function loadMine() {
   }
 }
 
+// Reports found from this phone by number + phone digits, kept so a reload finds them again.
+const FOUND = "sl.resident.found";
+function found() {
+  try { return JSON.parse(localStorage.getItem(FOUND) || "{}"); } catch { return {}; }
+}
+
+function lookup(number, last4) {
+  return api("/api/v1/intake/lookup", { method: "POST", body: { tracking_no: number, phone_last4: last4 } });
+}
+
 export async function loadDetail(number) {
   try {
-    renderDetail(await api(`/api/v1/intake/my/opinions/${encodeURIComponent(number)}`));
+    let detail;
+    try {
+      detail = await api(`/api/v1/intake/my/opinions/${encodeURIComponent(number)}`);
+    } catch (err) {
+      const last4 = found()[number];
+      if (err.status !== 404 || !last4) throw err;
+      detail = await lookup(number, last4);
+    }
+    renderDetail(detail);
   } catch (err) {
     showError($("page-error"), err);
+  }
+}
+
+// 查找反映: from any phone, the tracking number and the last 4 digits of the phone given.
+export async function findReport(event) {
+  event.preventDefault();
+  const number = $("find-no").value.trim().toUpperCase();
+  const last4 = $("find-phone").value.trim();
+  $("find-error").hidden = true;
+  try {
+    const detail = await lookup(number, last4);
+    try { localStorage.setItem(FOUND, JSON.stringify({ ...found(), [detail.tracking_no]: last4 })); } catch { /* private mode */ }
+    location.hash = `#/mine/${encodeURIComponent(detail.tracking_no)}`;
+  } catch (err) {
+    showError($("find-error"), err);
   }
 }
 

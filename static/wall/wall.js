@@ -35,7 +35,7 @@ function renderMeetings(list) {
   if (!list.length) { $("meetings").replaceChildren(el("li", { class: "empty" }, "此刻没有进行中的协商")); return; }
   $("meetings").replaceChildren(...list.map((m) => el("li", { "data-id": m.id },
     el("div", { class: "title" }, m.title),
-    el("div", { class: "present" }, m.present, el("small", {}, m.quorum ? `应到 ${m.quorum}` : "已签到")),
+    el("div", { class: "present" }, m.present, el("small", {}, m.quorum ? `法定人数 ${m.quorum}` : "已签到")),
     el("div", { class: "where" }, `${m.site} · ${m.starts_at} 开始${m.online ? " · 线上" : ""}`))));
 }
 

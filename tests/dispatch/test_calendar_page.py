@@ -60,6 +60,6 @@ def test_calendar_page_enters_days_and_marks_the_year(world: Any, live_server: A
         page.screenshot(path=str(artifacts / "calendar-complete.png"), full_page=True)
         # The console's warning links here.
         page.goto(f"{live_server.url}/console/")
-        assert page.locator("nav a[href='/console/calendar']").count() == 1
+        assert page.locator(".console-nav a[href='/console/calendar']").count() == 1
     finally:
         context.close()
