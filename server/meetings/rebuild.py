@@ -139,10 +139,11 @@ def rebuild_locked(client: redis.Redis, poll_id: int) -> None:
     pipe.hset(keys.poll_tally(poll_id), mapping=tally)
     for key in keys.poll_keys(poll_id):
         pipe.expire(key, ttl)
-    if is_open:
-        # The persister's index of live streams: gone too if Redis lost its data.
-        pipe.sadd(keys.active_polls(), poll_id)
     pipe.execute()
+    if is_open:
+        # The persister's index of live streams: gone too if Redis lost its data. Outside the
+        # transaction: the index has no poll hash tag (another slot on a Cluster).
+        client.sadd(keys.active_polls(), poll_id)
     # Screens catch up with the reloaded tally (the script bumps the version and publishes).
     script(client, "paper")(keys=[meta_key, keys.poll_tally(poll_id)],
                             args=[keys.events_channel(meeting_id)])
