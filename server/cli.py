@@ -26,13 +26,14 @@ def register_cli(app: Flask) -> None:
     from server.notify.cli import deliver_command
     from server.ops.cli import backup_command, restore_command
     from server.people.users_cli import users_cli
+    from server.privacy.cli import privacy_cli
     from server.sites.cli import posters_command
     from server.supervision.cli import supervision_cli
     from server.thinktank.cli import thinktank_cli
 
     for command in (posters_command, deliver_command, evaluation_cli, meetings_cli,
                     supervision_cli, assessment_cli, thinktank_cli, audit_cli, users_cli,
-                    district_cli, backup_command, restore_command):
+                    district_cli, backup_command, restore_command, privacy_cli):
         app.cli.add_command(command)
 
 
