@@ -24,7 +24,7 @@ from server.common.publicurl import printable_base_url
 from server.duty import hooks as duty
 from server.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from server.extensions import db, get_redis
-from server.meetings import keys, persister, rebuild
+from server.meetings import checkin_guard, keys, persister, rebuild
 from server.meetings.models import (
     MEETING_STATUSES,
     PARTICIPANT_KINDS,
@@ -323,6 +323,7 @@ def check_in(code: str, resident_id: int, presence: str | None,
         Attendance.meeting_id == meeting.id, Attendance.resident_id == resident_id))
     if existing is not None:
         return existing
+    checkin_guard.admit(meeting, resident_id)  # one per device, attempts limited (issue 15)
     if meeting.presence_check:
         verify_presence(meeting, presence, now)
     attendance = Attendance(meeting_id=meeting.id, resident_id=resident_id,
