@@ -281,7 +281,7 @@ def main() -> None:  # noqa: C901, PLR0915 - one linear script
                 elif roll < 0.60:
                     body = json.dumps({"site_code": data["site_code"], "category_id": 1,
                                        "text": f"村口路灯坏了，第 {random.randrange(10**6)} 号"
-                                               "，请尽快修理"}).encode()
+                                               "，请尽快修理", "consent": True}).encode()
                     client.call("report", "POST", "/api/v1/intake/opinions", body, auth)
                 elif roll < 0.70:
                     client.call("photo", "POST", "/api/v1/intake/photos", photo[0],

@@ -11,7 +11,7 @@ from server.config import ROOT, finalize, load_config
 # Each domain package has routes.py (an API blueprint `blp`); some also serve pages.
 DOMAINS = ("people", "thinktank", "sites", "intake", "dispatch", "meetings", "evaluation",
            "supervision", "notify", "assessment", "audit", "district", "duty", "proposals",
-           "review", "publicity")
+           "review", "publicity", "privacy")
 PAGE_DOMAINS = ("intake", "dispatch", "meetings", "evaluation", "supervision", "assessment",
                 "people", "thinktank", "audit", "district", "duty", "review", "publicity")
 

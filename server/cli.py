@@ -25,6 +25,7 @@ def register_cli(app: Flask) -> None:
     from server.meetings.cli import meetings_cli
     from server.notify.cli import deliver_command
     from server.ops.cli import backup_command, restore_command
+    from server.privacy.cli import privacy_cli
     from server.sites.cli import posters_command
     from server.supervision.cli import supervision_cli
     from server.thinktank.cli import thinktank_cli
@@ -32,7 +33,7 @@ def register_cli(app: Flask) -> None:
 
     for command in (posters_command, deliver_command, evaluation_cli, meetings_cli,
                     supervision_cli, assessment_cli, thinktank_cli, audit_cli, users_cli,
-                    district_cli, backup_command, restore_command):
+                    district_cli, backup_command, restore_command, privacy_cli):
         app.cli.add_command(command)
 
 

@@ -5,6 +5,7 @@ from server.audit import models as audit_models
 from server.dispatch import models as dispatch_models
 from server.duty import models as duty_models
 from server.evaluation import models as evaluation_models
+from server.intake import consent as intake_consent
 from server.intake.models import Category, Opinion, OpinionEvent
 from server.meetings import models as meetings_models
 from server.notify import models as notify_models
@@ -18,5 +19,5 @@ __all__ = [
     "ApiToken", "Category", "Circle", "Department", "Grant", "Opinion", "OpinionEvent",
     "Resident", "Site", "Unit", "User", "dispatch_models", "evaluation_models",
     "meetings_models", "notify_models", "supervision_models", "assessment_models",
-    "audit_models", "duty_models", "proposals_models", "review_models",
+    "audit_models", "duty_models", "intake_consent", "proposals_models", "review_models",
 ]

@@ -159,6 +159,12 @@ RULES: dict[tuple[str, str], set[str]] = {
     ('POST', '/api/v1/intake/moderation/{opinion_id}'): {'admin', 'dispatcher'},
     ('POST', '/api/v1/intake/my/opinions/{tracking_no}/rating'): RESIDENT,
     ('POST', '/api/v1/intake/opinions'): RESIDENT,
+    ('GET', '/api/v1/privacy/my-data'): RESIDENT,
+    ('GET', '/api/v1/meetings/{meeting_id}/checkins/suspicious'):
+        {'admin', 'dispatcher', 'moderator'},
+    ('DELETE', '/api/v1/meetings/{meeting_id}/checkins/{resident_id}'):
+        {'admin', 'dispatcher', 'moderator'},
+    ('DELETE', '/api/v1/privacy/my-data'): RESIDENT,
     ('POST', '/api/v1/intake/opinions/{tracking_no}/support'): RESIDENT,
     ('POST', '/api/v1/intake/photos'):
         {'admin', 'dispatcher', 'handler', 'member', 'moderator', 'resident', 'supervisor'},

@@ -26,7 +26,7 @@ beforeAll(async () => {
   })()
   await h.staffApi(guest, '/api/v1/intake/opinions', { method: 'POST', data: {
     site_code: seed.site.code, category_id: Object.values(seed.categories)[0],
-    text: '村东头路灯坏了好久，晚上一片黑', photo_ids: [], phone: null, anonymous: false } })
+    text: '村东头路灯坏了好久，晚上一片黑', photo_ids: [], phone: null, anonymous: false, consent: true } })
 })
 
 test('report with a photo gets a tracking number; consent goes to the server', async () => {
@@ -52,6 +52,8 @@ test('report with a photo gets a tracking number; consent goes to the server', a
 
   // Submit: WeChat asks about the two case templates; the resident allows only 已答复.
   h.stubs.subscribe = { [seed.templates.accepted]: 'reject', [seed.templates.answered]: 'accept' }
+  expect(h.text(page)).toContain('个人信息保护告知')
+  page.querySelector('.consent').dispatchEvent('change', { detail: { value: true } })
   await h.tap(page, '.submit')
   await h.waitFor('the receipt', () => page.data.receipt && page.data.subscribedText, { seen: () => h.text(page) })
   expect(h.stubs.subscribeAsked).toEqual([[seed.templates.accepted, seed.templates.answered]])

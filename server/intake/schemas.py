@@ -111,6 +111,8 @@ class IntakeReportSchema(Schema):
     phone = fields.String(load_default=None, allow_none=True, validate=PHONE)
     anonymous = fields.Boolean(load_default=False,
                                metadata={"description": "hide the reporter from staff"})
+    consent = fields.Boolean(load_default=None, allow_none=True, metadata={
+        "description": "agreed to the privacy notice; required on a resident's first report"})
 
 
 class IntakeStaffReportSchema(Schema):

@@ -18,6 +18,7 @@ from server.common.models import utcnow
 from server.errors import Conflict, NotFound, ValidationFailed
 from server.extensions import db, get_redis
 from server.intake import keys, media, moderation, textmatch
+from server.intake.consent import require_consent
 from server.intake.models import OPEN_STATES, Category, IdempotencyKey, Opinion, OpinionSupport
 from server.intake.ratelimit import check_rate
 from server.intake.resident import public_summary
@@ -58,6 +59,7 @@ def submit_report(resident: Resident, data: dict[str, Any], *, ip: str,
     scope = f"r:{resident.id}"
 
     def create(data: dict[str, Any]) -> Opinion:
+        require_consent(resident, data)
         check_rate("report", f"r{resident.id}", setting("INTAKE_RATE_RESIDENT"),
                    "您提交得太频繁了，请 {minutes} 分钟后再试；急事请拨打村（社区）电话")
         check_rate("report-ip", ip or "unknown", setting("INTAKE_RATE_IP"),

@@ -86,3 +86,18 @@ def meeting_id_from_channel(channel: str) -> int:
 def outcome_case_lock(outcome_id: int) -> str:
     """Lock held while one request turns an outcome into a dispatch case."""
     return f"{PREFIX}:outcome-case:{outcome_id}"
+
+
+def checkin_attempts(meeting_id: int, who: str) -> str:
+    """Counter: check-in attempts of one device (or address) at one meeting, short-lived."""
+    return f"{PREFIX}:{{meeting:{meeting_id}}}:checkin-attempts:{who}"
+
+
+def checkin_devices(meeting_id: int) -> str:
+    """Hash: device id -> the resident id that checked in from it."""
+    return f"{PREFIX}:{{meeting:{meeting_id}}}:checkin-devices"
+
+
+def checkin_refused(meeting_id: int) -> str:
+    """Set of "device|resident id": another resident tried to check in from a used device."""
+    return f"{PREFIX}:{{meeting:{meeting_id}}}:checkin-refused"

@@ -16,7 +16,7 @@ from server.common import signals
 from server.common.publicurl import printable_base_url
 from server.errors import Conflict
 from server.extensions import db, get_redis
-from server.meetings import keys
+from server.meetings import checkin_guard, keys
 from server.meetings.errors import PresenceExpired, PresenceInvalid
 from server.meetings.lookup import CODE_ALPHABET, meeting_by_code, moderated_meeting, publish
 from server.meetings.models import Attendance, Meeting, Poll
@@ -80,6 +80,7 @@ def check_in(code: str, resident_id: int, presence: str | None,
         Attendance.meeting_id == meeting.id, Attendance.resident_id == resident_id))
     if existing is not None:
         return existing
+    checkin_guard.admit(meeting, resident_id)  # one per device, attempts limited (issue 15)
     if meeting.presence_check:
         verify_presence(meeting, presence, now)
     attendance = Attendance(meeting_id=meeting.id, resident_id=resident_id,

@@ -15,6 +15,7 @@ from server.audit.capture import client_ip, recorded_by_ballot_stream
 from server.errors import DomainError, ValidationFailed, translate_field_errors
 from server.extensions import limiter
 from server.meetings import (
+    checkin_guard,
     follows,
     followup,
     lifecycle,
@@ -57,6 +58,7 @@ from server.meetings.schemas import (
     ProposalSchema,
     PublicMeetingSchema,
     SnapshotSchema,
+    SuspiciousCheckInSchema,
     TopicCreateSchema,
     TopicFromOpinionSchema,
     TopicPickSchema,
@@ -432,3 +434,19 @@ def outcome_to_case(body: dict[str, Any], outcome_id: int) -> Any:
 def meeting_options() -> dict[str, Any]:
     """Return the sites the caller may organise meetings at, statuses and participant kinds."""
     return listing.meeting_options(require_staff(*STAFF))
+
+
+@blp.route("/meetings/<int:meeting_id>/checkins/suspicious")
+@blp.response(200, SuspiciousCheckInSchema(many=True))
+def suspicious_check_ins(meeting_id: int) -> list[dict[str, Any]]:
+    """List devices that several residents tried to check in from (ballot stuffing)."""
+    return checkin_guard.suspicious(
+        lookup.moderated_meeting(require_staff(*STAFF), meeting_id))
+
+
+@blp.route("/meetings/<int:meeting_id>/checkins/<int:resident_id>", methods=["DELETE"])
+@blp.response(204)
+def void_check_in(meeting_id: int, resident_id: int) -> None:
+    """Void a resident's check-in: from now on they cannot vote in this meeting."""
+    checkin_guard.void_check_in(
+        lookup.moderated_meeting(require_staff(*STAFF), meeting_id), resident_id)

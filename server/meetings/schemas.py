@@ -315,3 +315,9 @@ class MeetingOptionsSchema(Schema):
                         metadata={"description": "本人可组织协商活动的点位"})
     statuses = fields.List(fields.Nested(ChoiceSchema))
     participant_kinds = fields.List(fields.Nested(ChoiceSchema))
+
+
+class SuspiciousCheckInSchema(Schema):
+    device = fields.String(metadata={"description": "the device id's first characters"})
+    checked_in_resident_id = fields.Integer(allow_none=True)
+    refused_resident_ids = fields.List(fields.Integer())

@@ -35,7 +35,7 @@ export function residentToken() {
 
 // A random id for this browser, kept across resident tokens: guest sign-in is limited per
 // device (and, generously, per address: a hall's phones share one WiFi address).
-function deviceId() {
+export function deviceId() {
   try {
     let id = localStorage.getItem(DEVICE_KEY);
     if (!id) {

@@ -1,5 +1,5 @@
 // The resident's phone page: check in, vote once per poll, see results when they are shown.
-import { api, ensureResidentToken } from "/static/common/api.js";
+import { api, deviceId, ensureResidentToken } from "/static/common/api.js";
 import { el, fill } from "/static/common/dom.js";
 import { localMinute } from "/static/common/format.js";
 import { countsFromTally, drawBars, liveNotice, newKey, openEvents } from "/static/meetings/live.js";
@@ -161,7 +161,8 @@ async function send(pollId, attempt) {
 
 async function checkIn() {
   try {
-    await api(`/api/v1/m/${encodeURIComponent(code)}/checkin`, { method: "POST", body: { presence } });
+    await api(`/api/v1/m/${encodeURIComponent(code)}/checkin`, { method: "POST", body: { presence },
+      headers: { "X-Device-Id": deviceId() } });
     state.me.checked_in = true;
     showError(null);
     render();

@@ -124,7 +124,7 @@ export async function submitReport(event) {
       method: "POST", headers: { "Idempotency-Key": state.key },
       body: { site_code: code, category_id: state.category, text,
         photo_ids: state.photos.map((p) => p.id), phone: $("phone").value.trim() || null,
-        anonymous: $("anonymous").checked },
+        anonymous: $("anonymous").checked, consent: $("consent").checked },
     });
     resetForm();
     $("receipt-no").textContent = receipt.tracking_no;

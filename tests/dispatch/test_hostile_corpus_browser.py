@@ -62,7 +62,7 @@ def test_hostile_text_is_shown_as_text_everywhere(world: Any, client: Any, brows
     roads = make_category("道路交通", "complaint")
     _resident, token = make_resident()
     filed = client.post("/api/v1/intake/opinions", headers=bearer(token), json={
-        "site_code": w.d.site_a.code, "category_id": roads.id, "text": TEXT})
+        "site_code": w.d.site_a.code, "category_id": roads.id, "text": TEXT, "consent": True})
     assert filed.status_code == 201, filed.get_json()
     topic = client.post(f"/api/v1/sites/{w.d.site_a.code}/topics", headers=bearer(token),
                         json={"title": CORPUS[0][:60], "detail": TEXT[:500]})

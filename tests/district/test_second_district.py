@@ -109,7 +109,7 @@ def test_a_made_up_county_runs_end_to_end(app: Flask, prefix: None):
     categories = resident.get("/api/v1/intake/categories", headers=bearer(token)).get_json()
     road = next(c for c in categories if c["name"] == "道路交通")
     report = resident.post("/api/v1/intake/opinions", headers=bearer(token), json={
-        "site_code": site.code, "category_id": road["id"],
+        "site_code": site.code, "category_id": road["id"], "consent": True,
         "text": "村里通往镇上的路面塌陷了一大块，电动车晚上经过很危险，希望尽快修补。"})
     assert report.status_code == 201, report.get_json()
     tracking = report.get_json()["tracking_no"]

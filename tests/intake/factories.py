@@ -73,7 +73,8 @@ def report(client: FlaskClient, token: str, site_code: str, category: Category, 
     headers = bearer(token)
     if key:
         headers["Idempotency-Key"] = key
-    body = {"site_code": site_code, "category_id": category.id, "text": text, **extra}
+    body = {"site_code": site_code, "category_id": category.id, "text": text,
+            "consent": True, **extra}
     return client.post("/api/v1/intake/opinions", json=body, headers=headers)
 
 

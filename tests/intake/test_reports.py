@@ -117,7 +117,7 @@ def test_concurrent_retries_with_one_key_make_one_report(app, db, live_server):
     key = new_key()
     results: list[requests.Response] = []
     body = {"site_code": d.site_a.code, "category_id": cats["其他"].id,
-            "text": "垃圾桶满了没人清理"}
+            "text": "垃圾桶满了没人清理", "consent": True}
 
     def send() -> None:
         results.append(requests.post(

@@ -97,6 +97,12 @@ def test_report_with_photo_then_answer_and_rating(live_server, phone, artifacts,
     audit = phone.evaluate(AUDIT_JS)
     assert audit["low"] == [] and audit["small"] == [], audit
     phone.screenshot(path=str(artifacts / "intake-report-form.png"), full_page=True)
+    # First report: refused until the privacy notice is agreed to (PIPL).
+    assert "个人信息保护告知" in phone.locator("#privacy-notice summary").inner_text()
+    phone.click("#submit")
+    phone.wait_for_selector("#form-error:not([hidden])")
+    assert "个人信息保护告知" in phone.locator("#form-error").inner_text()
+    phone.check("#consent")
     phone.click("#submit")
     phone.wait_for_selector("#view-receipt:not([hidden])")
     number = phone.locator("#receipt-no").inner_text()

@@ -53,7 +53,7 @@ def test_codes_change_every_30_seconds_and_differ_per_meeting(app):
 def test_online_meetings_skip_the_presence_check(client):
     d = make_district()
     meeting = make_meeting(d.site_a, online=True, presence_check=False)
-    _, token = make_resident()
+    _, token = make_resident(kind="wechat")  # online meetings need WeChat (issue 15)
     r = client.post(f"/api/v1/m/{meeting.code}/checkin", json={}, headers=bearer(token))
     assert r.status_code == 200 and r.get_json()["channel"] == "online"
 

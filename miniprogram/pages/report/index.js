@@ -19,7 +19,7 @@ Component({
   behaviors: [largeText],
   data: {
     code: '', siteName: '', categories: [], photosMax: 6, category: null, text: '',
-    similar: [], photos: [], uploads: [], photoStatus: '', phone: '', anonymous: false,
+    similar: [], photos: [], uploads: [], photoStatus: '', phone: '', anonymous: false, consent: false,
     error: '', busy: false, receipt: null, subscribedText: '',
   },
   methods: {
@@ -49,6 +49,7 @@ Component({
     },
     onPhone(e) { this.setData({ phone: e.detail.value }) },
     onAnonymous(e) { this.setData({ anonymous: Boolean(e.detail.value) }) },
+    onConsent(e) { this.setData({ consent: Boolean(e.detail.value) }) },
     scheduleSimilar(delay) {
       clearTimeout(this.similarTimer)
       this.similarTimer = setTimeout(() => { this.similarDone = this.findSimilar() }, delay)
@@ -126,7 +127,7 @@ Component({
           method: 'POST', header: { 'Idempotency-Key': this.key },
           data: { site_code: this.data.code, category_id: this.data.category, text,
             photo_ids: this.data.photos.map((p) => p.id), phone: this.data.phone.trim() || null,
-            anonymous: this.data.anonymous },
+            anonymous: this.data.anonymous, consent: this.data.consent },
         })
         this.key = newKey()
         this.setData({ receipt })

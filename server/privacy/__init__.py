@@ -1,0 +1,1 @@
+"""Residents' personal information (PIPL): export, erasure, retention."""
