@@ -20,7 +20,7 @@ from server.extensions import db
 from server.people.accounts import create_admin
 from server.sites.models import Department, Site, Unit
 from tests.district.workbook_factory import county
-from tests.factories import bearer
+from tests.factories import bearer, make_resident
 from tests.sites.factories import decode, pdf_pages
 
 ADMIN_PASSWORD = "Zq8-lantern-river"
@@ -145,10 +145,12 @@ def test_a_made_up_county_runs_end_to_end(app: Flask, prefix: None):
     poll = moderator.post(f"/api/v1/meetings/{meeting_id}/polls",
                           json={"title": "是否同意先修塌陷路段"}).get_json()
     assert moderator.post(f"/api/v1/polls/{poll['id']}/open").status_code == 200
-    checked = resident.post(f"/api/v1/m/{code}/checkin", headers=bearer(token), json={})
+    # An online consultation takes WeChat identities only (issue 15's ballot-stuffing rule).
+    _voter, voter_token = make_resident(kind="wechat")
+    checked = resident.post(f"/api/v1/m/{code}/checkin", headers=bearer(voter_token), json={})
     assert checked.status_code == 200, checked.get_json()
     yes = poll["options"][0]["id"]
-    vote = resident.post(f"/api/v1/polls/{poll['id']}/votes", headers=bearer(token),
+    vote = resident.post(f"/api/v1/polls/{poll['id']}/votes", headers=bearer(voter_token),
                          json={"choices": [yes], "idempotency_key": "qx-vote-1"})
     assert vote.status_code == 200, vote.get_json()
     closed = moderator.post(f"/api/v1/polls/{poll['id']}/close").get_json()
