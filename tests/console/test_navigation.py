@@ -62,6 +62,7 @@ def test_controls_look_like_what_they_do(
     page = _signed_in(new_context, live_server, w.dispatcher.username)
     page.goto(f"{live_server.url}/console/")
     page.wait_for_selector("#home:not([hidden])")
+    page.locator("#f-overdue").wait_for(state="visible", timeout=15_000)
     box = page.locator("#f-overdue").bounding_box()
     assert box and box["width"] <= 28 and box["height"] <= 28, box
     page.screenshot(path=str(artifacts / "console-filters.png"))
@@ -72,6 +73,9 @@ def test_controls_look_like_what_they_do(
     looks = page.locator("#batch-pdf").evaluate(
         "a => [getComputedStyle(a).opacity, getComputedStyle(a).pointerEvents]")
     assert float(looks[0]) < 0.6 and looks[1] == "none", looks
+    # The town list arrives by its own request: wait for it before choosing one.
+    page.wait_for_function("(document.querySelector('#units select')?.options.length ?? 0) > 1",
+                           timeout=15_000)
     page.locator("#units select").first.select_option(index=1)
     page.wait_for_function("document.getElementById('batch-pdf')"
                            ".getAttribute('aria-disabled') === 'false'", timeout=10_000)
