@@ -5,20 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 from string import Template
 
-from flask import Blueprint, Response, current_app, redirect, request, send_from_directory
+from flask import Blueprint, Response, current_app, redirect, request
 from markupsafe import escape
 
 from server.common.limits import client_address
+from server.common.pages import static_page
 from server.sites import scans
 
 bp = Blueprint("pages", __name__)
-
-
-def _page(relative: str) -> Response:
-    response = send_from_directory(current_app.static_folder or "static", relative,
-                                   max_age=0)
-    response.headers["Cache-Control"] = "no-cache"
-    return response
 
 
 def _template(name: str, status: int, **values: str) -> Response:
@@ -50,7 +44,7 @@ def resident_site(code: str) -> Response:
     if visit.state == "retired":
         response = _template("retired.html", 200, **_retired_values(visit))
     else:
-        response = _page("resident/index.html")
+        response = static_page("resident/index.html")
     if device.is_new:
         response.set_cookie(
             scans.DEVICE_COOKIE, device.device_id, max_age=scans.DEVICE_COOKIE_MAX_AGE,
@@ -77,10 +71,10 @@ def _retired_values(visit: scans.Visit) -> dict[str, str]:
 @bp.route("/console/")
 def console() -> Response:
     """Open the staff console."""
-    return _page("console/index.html")
+    return static_page("console/index.html")
 
 
 @bp.route("/console/posters")
 def console_posters() -> Response:
     """Open the staff page for downloading QR posters."""
-    return _page("console/posters.html")
+    return static_page("console/posters.html")

@@ -2,36 +2,32 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, send_from_directory
+from flask import Blueprint, Response
+
+from server.common.pages import static_page
 
 bp = Blueprint("meetings_pages", __name__)
-
-
-def _page(relative: str) -> Response:
-    response = send_from_directory(current_app.static_folder or "static", relative, max_age=0)
-    response.headers["Cache-Control"] = "no-cache"
-    return response
 
 
 @bp.route("/m/<string:code>")
 def phone(code: str) -> Response:
     """Open a meeting on a resident's phone (the URL in the meeting's QR code)."""
-    return _page("meetings/phone.html")
+    return static_page("meetings/phone.html")
 
 
 @bp.route("/meetings/<int:meeting_id>/screen")
 def screen(meeting_id: int) -> Response:
     """Open the big screen (1920×1080) for the projector."""
-    return _page("meetings/screen.html")
+    return static_page("meetings/screen.html")
 
 
 @bp.route("/meetings/<int:meeting_id>/control")
 def control(meeting_id: int) -> Response:
     """Open the moderator's control page."""
-    return _page("meetings/control.html")
+    return static_page("meetings/control.html")
 
 
 @bp.route("/console/meetings")
 def console_meetings() -> Response:
     """Open the staff list of meetings with the 新建协商活动 form."""
-    return _page("console/meetings.html")
+    return static_page("console/meetings.html")

@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, send_from_directory
+from flask import Blueprint, Response
+
+from server.common.pages import static_page
 
 bp = Blueprint("people_pages", __name__)
-
-
-def _page(relative: str) -> Response:
-    response = send_from_directory(current_app.static_folder or "static", relative, max_age=0)
-    response.headers["Cache-Control"] = "no-cache"
-    return response
 
 
 @bp.route("/console/accounts")
 def accounts() -> Response:
     """Open the accounts and permissions page (账号与权限)."""
-    return _page("console/accounts.html")
+    return static_page("console/accounts.html")
 
 
 @bp.route("/console/password")
 def password() -> Response:
     """Open the page where staff change their own (or their temporary) password."""
-    return _page("console/password.html")
+    return static_page("console/password.html")

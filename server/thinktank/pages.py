@@ -2,27 +2,23 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, send_from_directory
+from flask import Blueprint, Response
+
+from server.common.pages import static_page
 
 bp = Blueprint("thinktank_pages", __name__)
-
-
-def _page(relative: str) -> Response:
-    response = send_from_directory(current_app.static_folder or "static", relative, max_age=0)
-    response.headers["Cache-Control"] = "no-cache"
-    return response
 
 
 @bp.route("/console/thinktank")
 def thinktank() -> Response:
     """Open the registers of members and experts with the suggestion panel."""
-    return _page("console/thinktank.html")
+    return static_page("console/thinktank.html")
 
 
 @bp.route("/invite/<string:token>")
 def invitation(token: str) -> Response:
     """Open the one-time page where an invited expert or member accepts or declines."""
-    response = _page("people/invite.html")
+    response = static_page("people/invite.html")
     # The token is a credential: keep it out of Referer headers sent to other sites.
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
